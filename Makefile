@@ -1,0 +1,97 @@
+# dubbatch: batch lip-sync through Kling LipSync on fal.ai.
+#
+#   make            build build/dubbatch
+#   make test       unit and integration tests (needs the fixtures)
+#   make check      the same tests built with ASan and UBSan
+#   make demo       a real batch against the bundled fake fal server
+#   make bench      the benchmarks in scripts/bench-*.sh
+#   make install    into $(DESTDIR)$(PREFIX)/bin
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+BUILD ?= build
+CC ?= cc
+
+PKGS = libavformat libavcodec libavfilter libswscale libswresample libavutil \
+       libcurl libcjson yaml-0.1 sqlite3
+
+# A fresh machine has none of the libraries: install them before anything
+# asks pkg-config for flags.  Skipped for targets that build nothing.
+ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
+ifneq ($(shell pkg-config --exists $(PKGS) && echo ok),ok)
+$(info dubbatch: libraries missing, running scripts/deps.sh)
+DEPS_RC := $(shell sh scripts/deps.sh >&2; echo $$?)
+ifneq ($(DEPS_RC),0)
+$(error scripts/deps.sh failed; install the packages it names by hand)
+endif
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+endif
+
+WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+       -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -Ipipeline -Iprobe $(PKG_CFLAGS) \
+             -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lm
+
+ifneq ($(SAN),)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer -O1
+ALL_LDFLAGS += -fsanitize=address,undefined
+endif
+
+SRC = $(wildcard pipeline/*.c) $(wildcard probe/*.c)
+OBJ = $(SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ = $(filter-out $(BUILD)/pipeline/main.o,$(OBJ))
+TEST_SRC = $(wildcard tests/unit/test_*.c)
+TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/%)
+
+all: $(BUILD)/dubbatch
+
+$(BUILD)/dubbatch: $(OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/test_%: tests/unit/test_%.c $(LIB_OBJ)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+
+fixtures:
+	sh scripts/fixtures.sh
+
+test: all $(TEST_BIN) fixtures
+	sh scripts/checksrc.sh
+	sh tests/run.sh $(BUILD) $(T)
+
+# ASan's leak checker is off: libav and libcurl keep process-lifetime
+# allocations that it would report on every run.
+check:
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(MAKE) BUILD=build-san SAN=1 test
+
+demo: all
+	sh scripts/demo.sh
+
+bench: all fixtures
+	for b in scripts/bench-*.sh; do sh $$b || exit 1; done
+
+install: $(BUILD)/dubbatch
+	mkdir -p $(DESTDIR)$(BINDIR)
+	cp $(BUILD)/dubbatch $(DESTDIR)$(BINDIR)/dubbatch
+	chmod 755 $(DESTDIR)$(BINDIR)/dubbatch
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/dubbatch
+
+clean:
+	rm -rf build build-san tests/out
+
+.PHONY: all test check demo bench fixtures install uninstall clean
+
+-include $(OBJ:.o=.d) $(TEST_BIN:=.d)

@@ -1,0 +1,141 @@
+/*
+ * util: errors, memory, growable buffers, paths, hashing and time.
+ *
+ * Every module reports failure the same way: a function returns -1 and fills
+ * a caller-provided struct dub_err.  dub_errf() itself returns -1, so a
+ * failure is one line:
+ *
+ *     return dub_errf(e, DUB_EMEDIA, "no video stream in '%s'", path);
+ *
+ * Messages are lower case, name the file or job, and have no final stop.
+ */
+#ifndef DUB_UTIL_H
+#define DUB_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#if defined(__GNUC__)
+#define DUB_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define DUB_NORETURN __attribute__((noreturn))
+#else
+#define DUB_PRINTF(a, b)
+#define DUB_NORETURN
+#endif
+
+#define DUB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Error classes: what a caller can do about it, not where it came from. */
+enum dub_code {
+    DUB_OK = 0,
+    DUB_EUSAGE,     /* bad command line or configuration */
+    DUB_EMANIFEST,  /* the manifest is invalid */
+    DUB_EIO,        /* a local file could not be read or written */
+    DUB_EMEDIA,     /* a media file is unusable (missing, corrupt, no stream) */
+    DUB_EREJECT,    /* the input cannot be made to fit the model */
+    DUB_EWORKER,    /* a media worker crashed or timed out */
+    DUB_ENET,       /* transport failure: connect, timeout, reset */
+    DUB_EHTTP,      /* the server answered with an error status */
+    DUB_EPROTO,     /* the server's reply made no sense */
+    DUB_EMODEL,     /* the model failed the request */
+    DUB_ESTATE,     /* the state database failed */
+    DUB_EINTERNAL,
+};
+
+struct dub_err {
+    enum dub_code code;
+    int retryable;  /* 1 when trying the same thing again may succeed */
+    int http_status;
+    char msg[1024];
+};
+
+/* Fills e (may be NULL) and returns -1. */
+int dub_errf(struct dub_err *e, enum dub_code code, const char *fmt, ...)
+    DUB_PRINTF(3, 4);
+/* Prefixes e->msg with "prefix: "; returns -1 so it can end a failure path. */
+int dub_err_prefix(struct dub_err *e, const char *fmt, ...) DUB_PRINTF(2, 3);
+void dub_err_clear(struct dub_err *e);
+
+/* Print "dubbatch: msg" (with strerror(errno) when fmt ends in ':'), exit 2. */
+DUB_NORETURN void dub_fatal(const char *fmt, ...) DUB_PRINTF(1, 2);
+
+/* Allocation that cannot fail: out of memory ends the process. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) DUB_PRINTF(1, 2);
+
+/*
+ * A growable byte buffer.  buf.data is always NUL-terminated when len > 0 or
+ * after any append, so text can be used as a C string.  A zero-filled struct
+ * is an empty buffer.  buf_release() frees the contents; buf_detach() hands
+ * the memory to the caller.
+ */
+struct buf {
+    char *data;
+    size_t len;
+    size_t cap;
+};
+
+void buf_grow(struct buf *b, size_t extra);
+void buf_append(struct buf *b, const void *p, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_printf(struct buf *b, const char *fmt, ...) DUB_PRINTF(2, 3);
+void buf_reset(struct buf *b);
+char *buf_detach(struct buf *b);
+void buf_release(struct buf *b);
+
+/* Reads a whole file (at most max bytes) into b.  -1 and e on failure. */
+int util_read_file(const char *path, size_t max, struct buf *b,
+                   struct dub_err *e);
+/* Writes data to path atomically: a temporary beside it, fsync, rename. */
+int util_write_atomic(const char *path, const void *data, size_t len,
+                      struct dub_err *e);
+/* mkdir -p; 0 when the directory exists afterwards. */
+int util_mkdirs(const char *path, struct dub_err *e);
+
+/* Joins dir and name with one '/'; absolute names are returned as is. */
+char *util_path_join(const char *dir, const char *name);
+/* The directory part of path ("." when none); caller frees. */
+char *util_dirname(const char *path);
+/* The last component of path, without its extension; caller frees. */
+char *util_stem(const char *path);
+/* The extension of path in lower case, without the dot ("" when none). */
+void util_ext(const char *path, char *out, size_t outlen);
+/* 1 when s begins with prefix. */
+int util_starts_with(const char *s, const char *prefix);
+
+/* SHA-256. */
+struct sha256 {
+    uint32_t h[8];
+    uint64_t len;
+    unsigned char blk[64];
+    size_t blen;
+};
+void sha256_init(struct sha256 *s);
+void sha256_update(struct sha256 *s, const void *data, size_t n);
+void sha256_final(struct sha256 *s, unsigned char out[32]);
+/* Lower-case hex digest of data (65 bytes with the NUL). */
+void sha256_hex(const void *data, size_t n, char out[65]);
+/* Hex digest of a file's content; -1 and e when it cannot be read. */
+int sha256_file(const char *path, char out[65], struct dub_err *e);
+
+/* Milliseconds: wall clock since the epoch, and monotonic. */
+int64_t util_now_ms(void);
+int64_t util_mono_ms(void);
+/* Formats epoch milliseconds as ISO-8601 UTC ("2026-11-24T22:00:00.123Z"). */
+void util_iso8601(int64_t ms, char out[32]);
+
+/* Number of Unicode code points in UTF-8 text; -1 when it is not UTF-8. */
+long util_utf8_len(const char *s);
+/* Levenshtein distance, for "did you mean" suggestions. */
+size_t util_edit_distance(const char *a, const char *b);
+
+/* Strict number parsing: the whole string must be a number in range. */
+int util_parse_long(const char *s, long min, long max, long *out);
+int util_parse_double(const char *s, double *out);
+
+#endif

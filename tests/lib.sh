@@ -1,0 +1,43 @@
+# Shell helpers for tests/integration/*.sh.  Each check prints one line,
+# "PASS name", "FAIL name" (with the reason on the next lines) or
+# "SKIP name: why", which tests/run.sh counts.
+set -u
+: "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${BUILD:=build}"
+: "${DUBBATCH:=$TOP/$BUILD/dubbatch}"
+FIX="$TOP/tests/fixtures/media"
+T=$(mktemp -d "${TMPDIR:-/tmp}/dubtest.XXXXXX")
+trap 'test_cleanup' EXIT
+test_cleanup() {
+    if [ -n "${FAKE_PID:-}" ]; then kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; fi
+    rm -rf "$T"
+}
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1"; shift; for l in "$@"; do echo "  $l"; done; }
+skip() { echo "SKIP $1: $2"; }
+
+# check NAME CMD...: passes when CMD exits 0.
+check() {
+    n=$1; shift
+    if "$@" >"$T/check.out" 2>&1; then pass "$n"; else fail "$n" "command: $*" "$(head -c 2000 "$T/check.out")"; fi
+}
+
+# expect_exit NAME CODE CMD...: runs CMD, keeps its output in $T/out and
+# $T/err, and passes when it exits with CODE.
+expect_exit() {
+    n=$1 want=$2; shift 2
+    "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    if [ "$got" -eq "$want" ]; then pass "$n"; else
+        fail "$n" "exit $got, want $want: $*" "stdout: $(head -c 1500 "$T/out")" "stderr: $(head -c 1500 "$T/err")"
+    fi
+}
+
+# contains NAME FILE TEXT: passes when FILE contains TEXT (fixed string).
+contains() {
+    if grep -qF -- "$3" "$2"; then pass "$1"; else fail "$1" "'$3' not in $2:" "$(head -c 2000 "$2")"; fi
+}
+lacks() {
+    if grep -qF -- "$3" "$2"; then fail "$1" "'$3' unexpectedly in $2:" "$(grep -F -- "$3" "$2" | head -5)"; else pass "$1"; fi
+}
