@@ -48,6 +48,9 @@ OBJ = $(SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ = $(filter-out $(BUILD)/pipeline/main.o,$(OBJ))
 TEST_SRC = $(wildcard tests/unit/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/%)
+# Small programs that integration tests drive (e.g. the fal client alone).
+TOOL_SRC = $(wildcard tests/tools/*.c)
+TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tool_%)
 
 all: $(BUILD)/dubbatch
 
@@ -61,10 +64,13 @@ $(BUILD)/%.o: %.c
 $(BUILD)/test_%: tests/unit/test_%.c $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
 
+$(BUILD)/tool_%: tests/tools/%.c $(LIB_OBJ)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+
 fixtures:
 	sh scripts/fixtures.sh
 
-test: all $(TEST_BIN) fixtures
+test: all $(TEST_BIN) $(TOOL_BIN) fixtures
 	sh scripts/checksrc.sh
 	sh tests/run.sh $(BUILD) $(T)
 
@@ -94,4 +100,4 @@ clean:
 
 .PHONY: all test check demo bench fixtures install uninstall clean
 
--include $(OBJ:.o=.d) $(TEST_BIN:=.d)
+-include $(OBJ:.o=.d) $(TEST_BIN:=.d) $(TOOL_BIN:=.d)
