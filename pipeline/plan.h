@@ -108,7 +108,8 @@ struct plan_audio {
     int channels;
     double in_duration;
     double duration;           /* output duration */
-    char ext[8];               /* output container: "m4a" or "mp3" */
+    char ext[8];               /* output container: "m4a" (AAC), or for a
+                                  stream copy "m4a" or "mp3" by codec */
 };
 
 enum plan_verdict { PLAN_ACCEPT, PLAN_CONFORM, PLAN_REJECT };
@@ -137,8 +138,10 @@ void plan_make(const struct plan_limits *lim, const struct plan_policy *pol,
 
 /* What the plan does, in words: "scale 3840x2160 -> 1920x1080; trim 12.00 s
  * -> 9.97 s (299 frames)", or "as is".  Writes at most outlen bytes. */
-void plan_describe_video(const struct plan *p, char *out, size_t outlen);
-void plan_describe_audio(const struct plan *p, char *out, size_t outlen);
+void plan_describe_video(const struct plan *p, const struct facts *video,
+                         char *out, size_t outlen);
+void plan_describe_audio(const struct plan *p, const struct facts *audio,
+                         char *out, size_t outlen);
 
 /* Estimated cost of a video of this many seconds. */
 double plan_cost(const struct plan_pricing *price, double seconds,

@@ -35,17 +35,25 @@ int dub_errf(struct dub_err *e, enum dub_code code, const char *fmt, ...)
 
 int dub_err_prefix(struct dub_err *e, const char *fmt, ...)
 {
-    char prefix[512];
-    char old[sizeof(e->msg)];
-    va_list ap;
+    struct buf b = {0};
+    va_list ap, cp;
+    int n;
 
     if (!e)
         return -1;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof(prefix), fmt, ap);
+    va_copy(cp, ap);
+    n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    if (n > 0) {
+        buf_grow(&b, (size_t)n);
+        vsnprintf(b.data, (size_t)n + 1, fmt, ap);
+        b.len = (size_t)n;
+    }
     va_end(ap);
-    memcpy(old, e->msg, sizeof(old));
-    snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old);
+    buf_printf(&b, ": %s", e->msg);
+    snprintf(e->msg, sizeof(e->msg), "%s", b.data);
+    buf_release(&b);
     return -1;
 }
 
@@ -566,8 +574,9 @@ void util_iso8601(int64_t ms, char out[32])
 
     gmtime_r(&t, &tm);
     snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+             (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100,
+             tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
+             tm.tm_sec % 100, (int)(ms % 1000));
 }
 
 /* ==== Text ============================================================== */

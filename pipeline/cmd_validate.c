@@ -1,0 +1,253 @@
+/*
+ * dubbatch validate MANIFEST: reads the manifest, probes every distinct
+ * input in the media workers, plans every job, and says what would happen
+ * and what it would cost.  Nothing is uploaded or spent.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cmd.h"
+#include "inputs.h"
+#include "manifest.h"
+#include "media.h"
+#include "opts.h"
+#include "plan.h"
+#include "wire.h"
+
+struct validate_job {
+    const struct manifest_job *mj;
+    const struct inputs_file *video, *audio;
+    struct plan plan;
+    char why[1200];      /* rejection, including probe failures */
+    char vdesc[512], adesc[512];
+};
+
+static const char *const validate_verdicts[] = {"accept", "conform", "reject"};
+
+/* Plans one job, or explains why its inputs could not even be probed. */
+static void validate_plan(const struct manifest *m, struct validate_job *v)
+{
+    const struct plan_limits *lim = plan_limits_get(m->endpoint);
+    const struct inputs_file *bad = NULL;
+
+    if (!v->video->ok)
+        bad = v->video;
+    else if (v->audio && !v->audio->ok)
+        bad = v->audio;
+    if (bad) {
+        v->plan.verdict = PLAN_REJECT;
+        snprintf(v->why, sizeof(v->why), "%s: %s",
+                 bad == v->video ? "video" : "audio", bad->err.msg);
+        return;
+    }
+    plan_make(lim, &v->mj->policy, &m->pricing, &v->video->facts,
+              v->audio ? &v->audio->facts : NULL, &v->plan);
+    if (v->plan.verdict == PLAN_REJECT) {
+        snprintf(v->why, sizeof(v->why), "%s", v->plan.reason);
+        return;
+    }
+    plan_describe_video(&v->plan, &v->video->facts, v->vdesc,
+                        sizeof(v->vdesc));
+    if (v->audio)
+        plan_describe_audio(&v->plan, &v->audio->facts, v->adesc,
+                            sizeof(v->adesc));
+}
+
+static void validate_print_text(const struct manifest *m,
+                                const struct validate_job *jobs,
+                                const int counts[3], double cost,
+                                double billed)
+{
+    size_t i;
+    int k;
+
+    for (i = 0; i < m->njobs; i++) {
+        const struct validate_job *v = &jobs[i];
+
+        printf("%-24s %-7s ", v->mj->id, validate_verdicts[v->plan.verdict]);
+        if (v->plan.verdict == PLAN_REJECT) {
+            printf("%s\n", v->why);
+            continue;
+        }
+        printf("video: %s", v->vdesc);
+        if (v->audio)
+            printf(" | audio: %s", v->adesc);
+        printf(" | %.0f s billed, $%.3f\n", v->plan.billed_seconds,
+               v->plan.cost);
+        for (k = 0; k < v->plan.nwarnings; k++)
+            printf("%-24s warning %s\n", "", v->plan.warnings[k]);
+    }
+    printf("\n%zu job%s: %d as is, %d to conform, %d rejected\n", m->njobs,
+           m->njobs == 1 ? "" : "s", counts[PLAN_ACCEPT], counts[PLAN_CONFORM],
+           counts[PLAN_REJECT]);
+    printf("estimated cost: $%.2f (%.0f s billed at $%.4f/s in %.0f s "
+           "steps; rejected jobs cost nothing)\n",
+           cost, billed, m->pricing.rate, m->pricing.increment);
+}
+
+static cJSON *validate_job_json(const struct validate_job *v)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *w;
+    int k;
+
+    cJSON_AddStringToObject(o, "id", v->mj->id);
+    cJSON_AddStringToObject(o, "video", v->mj->video);
+    if (v->mj->audio)
+        cJSON_AddStringToObject(o, "audio", v->mj->audio);
+    if (v->mj->text)
+        cJSON_AddStringToObject(o, "text", v->mj->text);
+    cJSON_AddStringToObject(o, "verdict", validate_verdicts[v->plan.verdict]);
+    if (v->plan.verdict == PLAN_REJECT) {
+        cJSON_AddStringToObject(o, "reason", v->why);
+    } else {
+        cJSON_AddStringToObject(o, "video_plan", v->vdesc);
+        if (v->audio)
+            cJSON_AddStringToObject(o, "audio_plan", v->adesc);
+        cJSON_AddItemToObject(o, "video_steps", wire_plan_video(&v->plan.video));
+        if (v->audio)
+            cJSON_AddItemToObject(o, "audio_steps",
+                                  wire_plan_audio(&v->plan.audio));
+        cJSON_AddNumberToObject(o, "billed_seconds", v->plan.billed_seconds);
+        cJSON_AddNumberToObject(o, "cost", v->plan.cost);
+    }
+    w = cJSON_AddArrayToObject(o, "warnings");
+    for (k = 0; k < v->plan.nwarnings; k++)
+        cJSON_AddItemToArray(w, cJSON_CreateString(v->plan.warnings[k]));
+    if (v->video->ok)
+        cJSON_AddItemToObject(o, "video_facts", wire_facts(&v->video->facts));
+    if (v->audio && v->audio->ok)
+        cJSON_AddItemToObject(o, "audio_facts", wire_facts(&v->audio->facts));
+    return o;
+}
+
+static void validate_print_json(const struct manifest *m,
+                                const struct validate_job *jobs,
+                                const int counts[3], double cost,
+                                double billed)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr, *tot;
+    char *text;
+    size_t i;
+
+    cJSON_AddStringToObject(root, "manifest", m->path);
+    cJSON_AddStringToObject(root, "endpoint",
+                            plan_limits_get(m->endpoint)->name);
+    arr = cJSON_AddArrayToObject(root, "jobs");
+    for (i = 0; i < m->njobs; i++)
+        cJSON_AddItemToArray(arr, validate_job_json(&jobs[i]));
+    tot = cJSON_AddObjectToObject(root, "totals");
+    cJSON_AddNumberToObject(tot, "jobs", (double)m->njobs);
+    cJSON_AddNumberToObject(tot, "accept", counts[PLAN_ACCEPT]);
+    cJSON_AddNumberToObject(tot, "conform", counts[PLAN_CONFORM]);
+    cJSON_AddNumberToObject(tot, "reject", counts[PLAN_REJECT]);
+    cJSON_AddNumberToObject(tot, "billed_seconds", billed);
+    cJSON_AddNumberToObject(tot, "cost", cost);
+    text = cJSON_Print(root);
+    puts(text);
+    free(text);
+    cJSON_Delete(root);
+}
+
+static void validate_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: dubbatch validate [OPTIONS] MANIFEST\n"
+            "Probes and plans every job; uploads and spends nothing.\n"
+            "  --json               print the verdicts as JSON\n"
+            "  --media-jobs N       media worker processes (default: CPUs)\n"
+            "  --media-timeout SEC  kill a worker stuck on one file (600)\n"
+            "Exit 0 when every job can run, 1 when some are rejected, 3 when "
+            "the manifest is invalid, 2 on usage errors.\n");
+}
+
+int cmd_validate(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'J'},
+        {"media-jobs", required_argument, NULL, 'j'},
+        {"media-timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct manifest m;
+    struct buf errors = {0};
+    struct dub_err e = {0};
+    struct inputs in;
+    struct media_pool *pool;
+    struct validate_job *jobs;
+    int c, json = 0, media_jobs = opts_default_media_jobs();
+    int counts[3] = {0, 0, 0};
+    double timeout = OPTS_MEDIA_TIMEOUT_MS / 1000.0, cost = 0, billed = 0;
+    size_t i;
+
+    while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'J':
+            json = 1;
+            break;
+        case 'j':
+            if (opts_int("--media-jobs", optarg, 1, 256, &media_jobs) < 0)
+                return EXIT_USAGE;
+            break;
+        case 't':
+            if (opts_double("--media-timeout", optarg, 0.1, 86400, &timeout) < 0)
+                return EXIT_USAGE;
+            break;
+        case 'h':
+            validate_usage(stdout);
+            return EXIT_DONE;
+        default:
+            validate_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1) {
+        validate_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (manifest_load(argv[optind], &m, &errors, &e) < 0) {
+        fputs(errors.data ? errors.data : "", stderr);
+        fprintf(stderr, "dubbatch: %s; nothing was run\n", e.msg);
+        buf_release(&errors);
+        manifest_release(&m);
+        return EXIT_MANIFEST;
+    }
+    buf_release(&errors);
+
+    inputs_collect(&in, &m);
+    pool = media_pool_new(NULL, media_jobs, (int64_t)(timeout * 1000));
+    inputs_probe(&in, pool);
+    media_pool_free(pool);
+
+    jobs = xcalloc(m.njobs, sizeof(*jobs));
+    for (i = 0; i < m.njobs; i++) {
+        struct validate_job *v = &jobs[i];
+
+        v->mj = &m.jobs[i];
+        v->video = inputs_find(&in, v->mj->video);
+        v->audio = v->mj->audio ? inputs_find(&in, v->mj->audio) : NULL;
+        validate_plan(&m, v);
+        counts[v->plan.verdict]++;
+        if (v->plan.verdict != PLAN_REJECT) {
+            cost += v->plan.cost;
+            billed += v->plan.billed_seconds;
+        }
+    }
+    if (json)
+        validate_print_json(&m, jobs, counts, cost, billed);
+    else
+        validate_print_text(&m, jobs, counts, cost, billed);
+    free(jobs);
+    inputs_release(&in);
+    manifest_release(&m);
+    if (opts_close_stdout() < 0)
+        return EXIT_USAGE;
+    return counts[PLAN_REJECT] ? EXIT_SOME_FAILED : EXIT_DONE;
+}

@@ -1,0 +1,94 @@
+/*
+ * inputs: distinct input files, probed once.  Sorted array plus binary
+ * search: simple, and a manifest's paths are known before any lookup.
+ */
+#include "inputs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "manifest.h"
+#include "media.h"
+#include "wire.h"
+
+static int inputs_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct inputs_file *)a)->path,
+                  ((const struct inputs_file *)b)->path);
+}
+
+void inputs_collect(struct inputs *in, const struct manifest *m)
+{
+    size_t i, k = 0;
+
+    memset(in, 0, sizeof(*in));
+    in->files = xcalloc(m->njobs * 2 + 1, sizeof(*in->files));
+    for (i = 0; i < m->njobs; i++) {
+        if (m->jobs[i].video)
+            in->files[k++].path = m->jobs[i].video;
+        if (m->jobs[i].audio)
+            in->files[k++].path = m->jobs[i].audio;
+    }
+    qsort(in->files, k, sizeof(*in->files), inputs_cmp);
+    for (i = 0; i < k; i++) {
+        if (in->n && strcmp(in->files[in->n - 1].path, in->files[i].path) == 0)
+            continue;
+        in->files[in->n].path = xstrdup(in->files[i].path);
+        in->n++;
+    }
+    for (i = in->n; i < k; i++)
+        in->files[i].path = NULL;
+}
+
+static void inputs_done(void *arg, const struct media_result *r)
+{
+    struct inputs_file *f = arg;
+
+    if (!r->ok) {
+        f->err = r->err;
+        return;
+    }
+    if (wire_facts_parse(cJSON_GetObjectItemCaseSensitive(r->reply, "facts"),
+                         &f->facts) < 0) {
+        dub_errf(&f->err, DUB_EWORKER, "media worker sent no facts for '%s'",
+                 f->path);
+        return;
+    }
+    f->ok = 1;
+}
+
+void inputs_probe(struct inputs *in, struct media_pool *pool)
+{
+    size_t i;
+
+    for (i = 0; i < in->n; i++) {
+        cJSON *task = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(task, "op", "probe");
+        cJSON_AddStringToObject(task, "path", in->files[i].path);
+        media_pool_submit(pool, task, in->files[i].path, inputs_done,
+                          &in->files[i]);
+    }
+    media_pool_drain(pool);
+}
+
+const struct inputs_file *inputs_find(const struct inputs *in,
+                                      const char *path)
+{
+    struct inputs_file key = {0};
+
+    key.path = (char *)path;
+    return bsearch(&key, in->files, in->n, sizeof(*in->files), inputs_cmp);
+}
+
+void inputs_release(struct inputs *in)
+{
+    size_t i;
+
+    for (i = 0; i < in->n; i++)
+        free(in->files[i].path);
+    free(in->files);
+    memset(in, 0, sizeof(*in));
+}

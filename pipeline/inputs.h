@@ -1,0 +1,37 @@
+/*
+ * inputs: the distinct input files of a manifest, probed once each through
+ * the media workers.  Ten thousand jobs often share a hundred files.
+ */
+#ifndef DUB_INPUTS_H
+#define DUB_INPUTS_H
+
+#include <stddef.h>
+
+#include "facts.h"
+#include "util.h"
+
+struct manifest;
+struct media_pool;
+
+struct inputs_file {
+    char *path;
+    int ok;             /* probed */
+    struct facts facts; /* when ok */
+    struct dub_err err; /* when not */
+};
+
+struct inputs {
+    struct inputs_file *files; /* sorted by path */
+    size_t n;
+};
+
+/* Collects the manifest's distinct video and audio paths. */
+void inputs_collect(struct inputs *in, const struct manifest *m);
+/* Probes every file through pool; returns when all are done. */
+void inputs_probe(struct inputs *in, struct media_pool *pool);
+/* The entry for path, or NULL. */
+const struct inputs_file *inputs_find(const struct inputs *in,
+                                      const char *path);
+void inputs_release(struct inputs *in);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * dubbatch: batch lip-sync of dubbed audio onto video through Kling LipSync
+ * on fal.ai.  main() picks the verb; each verb lives in cmd_<verb>.c so the
+ * verbs can grow without this file becoming the whole program.  (design.md
+ * puts the verbs in main.c; one file per verb keeps each short and lets them
+ * be read and changed alone.)
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "worker.h"
+
+#define DUBBATCH_VERSION "0.1.0"
+
+struct verb {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct verb verbs[] = {
+    {"validate", cmd_validate,
+     "probe and plan every job of a manifest; spend nothing"},
+    {"probe", cmd_probe, "print the media facts of files as JSON"},
+};
+
+static void usage(FILE *f)
+{
+    size_t i;
+
+    fprintf(f, "usage: dubbatch VERB [OPTIONS] ...\n\nverbs:\n");
+    for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+        fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+    fprintf(f, "\n'dubbatch VERB --help' describes a verb's options.\n"
+               "exit codes: 0 all done, 1 some jobs failed or were rejected, "
+               "2 usage error,\n3 invalid manifest, 4 interrupted "
+               "(resumable), 5 output folder locked\n");
+}
+
+int main(int argc, char **argv)
+{
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    /* The media worker: the same binary, re-executed (design.md sec. 3). */
+    if (strcmp(argv[1], "__media-worker") == 0)
+        return worker_main();
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("dubbatch %s\n", DUBBATCH_VERSION);
+        return EXIT_DONE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return EXIT_DONE;
+    }
+    for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+        if (strcmp(argv[1], verbs[i].name) == 0)
+            return verbs[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "dubbatch: unknown verb '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

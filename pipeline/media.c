@@ -1,0 +1,397 @@
+/*
+ * media: the main process's side of the media workers.
+ *
+ * Workers are started lazily, one per running task up to the limit, and
+ * kept for the next task: re-executing the binary costs a few milliseconds,
+ * which matters when probing thousands of files.
+ */
+#define _GNU_SOURCE /* pipe2 */
+#include "media.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+struct media_task {
+    struct media_task *next;
+    long id;
+    char *line;          /* the task as one JSON line */
+    char *label;
+    media_done_fn *done;
+    void *arg;
+};
+
+struct media_worker {
+    pid_t pid;           /* 0 when no process */
+    int to_fd;           /* its stdin */
+    int from_fd;         /* its stdout */
+    struct buf in;       /* reply bytes read so far */
+    struct media_task *task; /* the task it runs, or NULL when idle */
+    int64_t deadline;    /* monotonic ms */
+};
+
+struct media_pool {
+    char *self;
+    int64_t timeout_ms;
+    int nworkers;
+    struct media_worker *w;
+    struct media_task *head, *tail; /* queued, not yet running */
+    long next_id;
+    int running;
+};
+
+struct media_pool *media_pool_new(const char *self, int workers,
+                                  int64_t timeout_ms)
+{
+    struct media_pool *p = xcalloc(1, sizeof(*p));
+
+    p->self = xstrdup(self ? self : "/proc/self/exe");
+    p->nworkers = workers > 0 ? workers : 1;
+    p->timeout_ms = timeout_ms;
+    p->w = xcalloc((size_t)p->nworkers, sizeof(*p->w));
+    /* A worker that dies while we write its task must not kill us. */
+    signal(SIGPIPE, SIG_IGN);
+    return p;
+}
+
+static void media_task_free(struct media_task *t)
+{
+    free(t->line);
+    free(t->label);
+    free(t);
+}
+
+static void media_close(struct media_worker *w)
+{
+    if (w->to_fd >= 0)
+        close(w->to_fd);
+    if (w->from_fd >= 0)
+        close(w->from_fd);
+    w->to_fd = w->from_fd = -1;
+    buf_release(&w->in);
+}
+
+/* Kills (when asked) and reaps a worker; returns its wait status. */
+static int media_reap(struct media_worker *w, int kill_it)
+{
+    int status = 0;
+
+    if (!w->pid)
+        return 0;
+    if (kill_it)
+        kill(w->pid, SIGKILL);
+    media_close(w);
+    while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    w->pid = 0;
+    return status;
+}
+
+static int media_spawn(struct media_pool *p, struct media_worker *w,
+                       struct dub_err *e)
+{
+    int to[2], from[2];
+    pid_t pid;
+
+    if (pipe2(to, O_CLOEXEC) < 0)
+        return dub_errf(e, DUB_EWORKER, "cannot start a media worker: %s",
+                        strerror(errno));
+    if (pipe2(from, O_CLOEXEC) < 0) {
+        close(to[0]);
+        close(to[1]);
+        return dub_errf(e, DUB_EWORKER, "cannot start a media worker: %s",
+                        strerror(errno));
+    }
+    pid = fork();
+    if (pid < 0) {
+        close(to[0]); close(to[1]); close(from[0]); close(from[1]);
+        return dub_errf(e, DUB_EWORKER, "cannot start a media worker: %s",
+                        strerror(errno));
+    }
+    if (pid == 0) {
+        char *argv[] = {p->self, "__media-worker", NULL};
+
+        dup2(to[0], 0);
+        dup2(from[1], 1);
+        signal(SIGPIPE, SIG_DFL);
+        execv(p->self, argv);
+        _exit(127);
+    }
+    close(to[0]);
+    close(from[1]);
+    w->pid = pid;
+    w->to_fd = to[1];
+    w->from_fd = from[0];
+    buf_reset(&w->in);
+    return 0;
+}
+
+static void media_finish(struct media_pool *p, struct media_worker *w,
+                         const struct media_result *r)
+{
+    struct media_task *t = w->task;
+
+    w->task = NULL;
+    p->running--;
+    t->done(t->arg, r);
+    media_task_free(t);
+}
+
+/* Fails the worker's task: "media worker <what> on '<file>'". */
+static void media_fail(struct media_pool *p, struct media_worker *w,
+                       const char *what)
+{
+    struct media_result r = {0};
+
+    dub_errf(&r.err, DUB_EWORKER, "media worker %s on '%s'", what,
+             w->task->label);
+    media_finish(p, w, &r);
+}
+
+static int media_write_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, s, n);
+
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        s += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static struct media_task *media_pop(struct media_pool *p)
+{
+    struct media_task *t = p->head;
+
+    p->head = t->next;
+    if (!p->head)
+        p->tail = NULL;
+    return t;
+}
+
+/* Hands queued tasks to idle workers, starting processes as needed. */
+static void media_start(struct media_pool *p)
+{
+    int i;
+
+    for (i = 0; i < p->nworkers && p->head; i++) {
+        struct media_worker *w = &p->w[i];
+        struct media_task *t;
+        struct media_result r = {0};
+
+        if (w->task)
+            continue;
+        if (!w->pid && media_spawn(p, w, &r.err) < 0) {
+            t = media_pop(p);
+            t->done(t->arg, &r);
+            media_task_free(t);
+            continue;
+        }
+        t = media_pop(p);
+        w->task = t;
+        w->deadline = util_mono_ms() + p->timeout_ms;
+        p->running++;
+        if (media_write_all(w->to_fd, t->line, strlen(t->line)) < 0) {
+            media_reap(w, 1);
+            media_fail(p, w, "stopped (broken pipe) before taking the task");
+        }
+    }
+}
+
+void media_pool_submit(struct media_pool *p, cJSON *task, const char *label,
+                       media_done_fn *done, void *arg)
+{
+    struct media_task *t = xcalloc(1, sizeof(*t));
+    char *json;
+
+    t->id = ++p->next_id;
+    cJSON_AddNumberToObject(task, "id", (double)t->id);
+    json = cJSON_PrintUnformatted(task);
+    cJSON_Delete(task);
+    if (!json)
+        dub_fatal("out of memory");
+    t->line = xasprintf("%s\n", json);
+    free(json);
+    t->label = xstrdup(label);
+    t->done = done;
+    t->arg = arg;
+    if (p->tail)
+        p->tail->next = t;
+    else
+        p->head = t;
+    p->tail = t;
+    media_start(p);
+}
+
+int media_pool_pollfds(struct media_pool *p, struct pollfd *fds, int max)
+{
+    int i, n = 0;
+
+    for (i = 0; i < p->nworkers && n < max; i++) {
+        if (!p->w[i].task)
+            continue;
+        fds[n].fd = p->w[i].from_fd;
+        fds[n].events = POLLIN;
+        fds[n].revents = 0;
+        n++;
+    }
+    return n;
+}
+
+static void media_crashed(struct media_pool *p, struct media_worker *w)
+{
+    int status = media_reap(w, 1);
+    char why[128];
+
+    if (WIFSIGNALED(status))
+        snprintf(why, sizeof(why), "crashed (killed by signal %d: %s)",
+                 WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        snprintf(why, sizeof(why), "could not be executed");
+    else
+        snprintf(why, sizeof(why), "crashed (exited with status %d)",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    media_fail(p, w, why);
+}
+
+/* Reads what a worker wrote; finishes its task on a whole line. */
+static void media_read(struct media_pool *p, struct media_worker *w)
+{
+    char chunk[16384];
+    ssize_t n = read(w->from_fd, chunk, sizeof(chunk));
+    char *nl;
+
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        media_crashed(p, w);
+        return;
+    }
+    buf_append(&w->in, chunk, (size_t)n);
+    nl = memchr(w->in.data, '\n', w->in.len);
+    if (!nl)
+        return;
+    *nl = '\0';
+    {
+        cJSON *reply = cJSON_Parse(w->in.data);
+        const cJSON *ok = cJSON_GetObjectItemCaseSensitive(reply, "ok");
+        struct media_result r = {0};
+
+        buf_reset(&w->in);
+        if (!reply) {
+            media_reap(w, 1);
+            media_fail(p, w, "sent a reply that is not JSON");
+            return;
+        }
+        r.ok = cJSON_IsTrue(ok);
+        r.reply = reply;
+        if (!r.ok) {
+            const cJSON *msg = cJSON_GetObjectItemCaseSensitive(reply, "error");
+            const cJSON *code = cJSON_GetObjectItemCaseSensitive(reply, "code");
+
+            dub_errf(&r.err, cJSON_IsNumber(code) ? (enum dub_code)code->valueint
+                                                  : DUB_EMEDIA,
+                     "%s", cJSON_IsString(msg) ? msg->valuestring
+                                               : "media task failed");
+        }
+        media_finish(p, w, &r);
+        cJSON_Delete(reply);
+    }
+}
+
+void media_pool_handle(struct media_pool *p, const struct pollfd *fds, int n)
+{
+    int64_t now = util_mono_ms();
+    int i, j;
+
+    for (j = 0; j < n; j++) {
+        if (!(fds[j].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        for (i = 0; i < p->nworkers; i++)
+            if (p->w[i].task && p->w[i].from_fd == fds[j].fd)
+                media_read(p, &p->w[i]);
+    }
+    for (i = 0; i < p->nworkers; i++) {
+        struct media_worker *w = &p->w[i];
+        char why[64];
+
+        if (!w->task || w->deadline > now)
+            continue;
+        media_reap(w, 1);
+        snprintf(why, sizeof(why), "timed out after %.1f s (killed)",
+                 p->timeout_ms / 1000.0);
+        media_fail(p, w, why);
+    }
+    media_start(p);
+}
+
+int media_pool_timeout(struct media_pool *p)
+{
+    int64_t now = util_mono_ms(), best = -1;
+    int i;
+
+    for (i = 0; i < p->nworkers; i++) {
+        int64_t left;
+
+        if (!p->w[i].task)
+            continue;
+        left = p->w[i].deadline - now;
+        if (left < 0)
+            left = 0;
+        if (best < 0 || left < best)
+            best = left;
+    }
+    return best > INT32_MAX ? INT32_MAX : (int)best;
+}
+
+int media_pool_pending(struct media_pool *p)
+{
+    struct media_task *t;
+    int n = p->running;
+
+    for (t = p->head; t; t = t->next)
+        n++;
+    return n;
+}
+
+void media_pool_drain(struct media_pool *p)
+{
+    struct pollfd *fds = xcalloc((size_t)p->nworkers, sizeof(*fds));
+
+    while (media_pool_pending(p)) {
+        int n = media_pool_pollfds(p, fds, p->nworkers);
+
+        if (poll(fds, (nfds_t)n, media_pool_timeout(p)) < 0 && errno != EINTR)
+            dub_fatal("poll:");
+        media_pool_handle(p, fds, n);
+    }
+    free(fds);
+}
+
+void media_pool_free(struct media_pool *p)
+{
+    struct media_task *t, *next;
+    int i;
+
+    if (!p)
+        return;
+    for (i = 0; i < p->nworkers; i++)
+        media_reap(&p->w[i], p->w[i].task != NULL);
+    for (t = p->head; t; t = next) {
+        next = t->next;
+        media_task_free(t);
+    }
+    free(p->w);
+    free(p->self);
+    free(p);
+}

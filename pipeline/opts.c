@@ -1,0 +1,56 @@
+/*
+ * opts: command-line helpers shared by the verbs.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "opts.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int opts_int(const char *flag, const char *arg, long lo, long hi, int *out)
+{
+    long v;
+
+    if (util_parse_long(arg, lo, hi, &v) < 0) {
+        fprintf(stderr, "dubbatch: %s wants a whole number in %ld..%ld, not "
+                        "'%s'\n", flag, lo, hi, arg);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int opts_double(const char *flag, const char *arg, double lo, double hi,
+                double *out)
+{
+    double v;
+
+    if (util_parse_double(arg, &v) < 0 || v < lo || v > hi) {
+        fprintf(stderr, "dubbatch: %s wants a number in %g..%g, not '%s'\n",
+                flag, lo, hi, arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int opts_default_media_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n > 0 ? (int)n : 1;
+}
+
+int opts_close_stdout(void)
+{
+    int bad = ferror(stdout);
+
+    if (fclose(stdout) != 0 || bad) {
+        fprintf(stderr, "dubbatch: cannot write output: %s\n",
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}

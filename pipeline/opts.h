@@ -1,0 +1,24 @@
+/*
+ * opts: small helpers the verbs share for their command lines.
+ */
+#ifndef DUB_OPTS_H
+#define DUB_OPTS_H
+
+#include "util.h"
+
+/* Default time one media task may take before its worker is killed: a 4K
+ * re-encode of 60 s on one slow core fits; a hung demuxer does not. */
+#define OPTS_MEDIA_TIMEOUT_MS (600 * 1000)
+
+/* Parses a whole number in [lo, hi]; prints the error and returns -1. */
+int opts_int(const char *flag, const char *arg, long lo, long hi, int *out);
+/* Parses a number in [lo, hi]; prints the error and returns -1. */
+int opts_double(const char *flag, const char *arg, double lo, double hi,
+                double *out);
+/* Online CPUs, at least 1. */
+int opts_default_media_jobs(void);
+/* Flushes and closes stdout; -1 (with a message) when output was lost, so a
+ * full disk is an error rather than a silently short report. */
+int opts_close_stdout(void);
+
+#endif

@@ -1,0 +1,224 @@
+/*
+ * wire: facts and plans to and from JSON.  Each struct is described once by
+ * a field table (name, type, offset), and one pair of generic functions
+ * walks the tables, so adding a field is one line and both directions stay
+ * in step.
+ */
+#include "wire.h"
+#include "util.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+enum wire_type { W_INT, W_I64, W_UINT, W_DBL, W_STR };
+
+struct wire_field {
+    const char *name;
+    enum wire_type type;
+    size_t off;
+    size_t size; /* for W_STR: the char array's size */
+};
+
+#define F_INT(s, m) {#m, W_INT, offsetof(struct s, m), 0}
+#define F_I64(s, m) {#m, W_I64, offsetof(struct s, m), 0}
+#define F_UINT(s, m) {#m, W_UINT, offsetof(struct s, m), 0}
+#define F_DBL(s, m) {#m, W_DBL, offsetof(struct s, m), 0}
+#define F_STR(s, m) {#m, W_STR, offsetof(struct s, m), sizeof(((struct s *)0)->m)}
+
+static const struct wire_field wire_video_fields[] = {
+    F_INT(facts_video, index), F_STR(facts_video, codec),
+    F_STR(facts_video, profile), F_INT(facts_video, coded_w),
+    F_INT(facts_video, coded_h), F_INT(facts_video, sar_num),
+    F_INT(facts_video, sar_den), F_INT(facts_video, rotation),
+    F_INT(facts_video, display_w), F_INT(facts_video, display_h),
+    F_INT(facts_video, fps_num), F_INT(facts_video, fps_den),
+    F_INT(facts_video, vfr), F_STR(facts_video, pix_fmt),
+    F_INT(facts_video, bit_depth), F_INT(facts_video, hdr),
+    F_DBL(facts_video, duration), F_I64(facts_video, frames),
+    F_I64(facts_video, bit_rate),
+};
+
+static const struct wire_field wire_audio_fields[] = {
+    F_INT(facts_audio, index), F_STR(facts_audio, codec),
+    F_INT(facts_audio, sample_rate), F_INT(facts_audio, channels),
+    F_DBL(facts_audio, duration), F_INT(facts_audio, duration_estimated),
+    F_I64(facts_audio, bit_rate),
+};
+
+static const struct wire_field wire_facts_fields[] = {
+    F_STR(facts, container), F_STR(facts, container_short),
+    F_I64(facts, size), F_DBL(facts, duration),
+    F_INT(facts, duration_estimated), F_INT(facts, nb_audio),
+    F_INT(facts, has_cover),
+};
+
+static const struct wire_field wire_stream_fields[] = {
+    F_INT(facts_stream, index), F_STR(facts_stream, kind),
+    F_STR(facts_stream, codec), F_INT(facts_stream, attached_pic),
+};
+
+static const struct wire_field wire_pv_fields[] = {
+    F_INT(plan_video, step), F_UINT(plan_video, why),
+    F_INT(plan_video, rotation), F_INT(plan_video, in_w),
+    F_INT(plan_video, in_h), F_INT(plan_video, scale_w),
+    F_INT(plan_video, scale_h), F_INT(plan_video, out_w),
+    F_INT(plan_video, out_h), F_INT(plan_video, fps_num),
+    F_INT(plan_video, fps_den), F_I64(plan_video, frames),
+    F_DBL(plan_video, in_duration), F_DBL(plan_video, duration),
+};
+
+static const struct wire_field wire_pa_fields[] = {
+    F_INT(plan_audio, step), F_UINT(plan_audio, why),
+    F_INT(plan_audio, bitrate), F_INT(plan_audio, sample_rate),
+    F_INT(plan_audio, channels), F_DBL(plan_audio, in_duration),
+    F_DBL(plan_audio, duration), F_STR(plan_audio, ext),
+};
+
+static void wire_put(cJSON *obj, const void *base,
+                     const struct wire_field *fl, size_t n)
+{
+    const char *p = base;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const void *m = p + fl[i].off;
+
+        switch (fl[i].type) {
+        case W_INT:
+            cJSON_AddNumberToObject(obj, fl[i].name, *(const int *)m);
+            break;
+        case W_UINT:
+            cJSON_AddNumberToObject(obj, fl[i].name, *(const unsigned *)m);
+            break;
+        case W_I64:
+            cJSON_AddNumberToObject(obj, fl[i].name,
+                                    (double)*(const int64_t *)m);
+            break;
+        case W_DBL:
+            cJSON_AddNumberToObject(obj, fl[i].name, *(const double *)m);
+            break;
+        case W_STR:
+            cJSON_AddStringToObject(obj, fl[i].name, (const char *)m);
+            break;
+        }
+    }
+}
+
+/* Missing or mistyped fields stay zero: the worker and the main process are
+ * the same binary, so a mismatch means a bug, and zero is the safe reading. */
+static void wire_get(const cJSON *obj, void *base,
+                     const struct wire_field *fl, size_t n)
+{
+    char *p = base;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, fl[i].name);
+        void *m = p + fl[i].off;
+
+        if (fl[i].type == W_STR) {
+            if (cJSON_IsString(it))
+                snprintf((char *)m, fl[i].size, "%s", it->valuestring);
+            continue;
+        }
+        if (!cJSON_IsNumber(it))
+            continue;
+        switch (fl[i].type) {
+        case W_INT: *(int *)m = (int)it->valuedouble; break;
+        case W_UINT: *(unsigned *)m = (unsigned)it->valuedouble; break;
+        case W_I64: *(int64_t *)m = (int64_t)it->valuedouble; break;
+        case W_DBL: *(double *)m = it->valuedouble; break;
+        case W_STR: break;
+        }
+    }
+}
+
+cJSON *wire_facts(const struct facts *f)
+{
+    cJSON *obj = cJSON_CreateObject();
+    cJSON *streams = cJSON_AddArrayToObject(obj, "streams");
+    int i;
+
+    wire_put(obj, f, wire_facts_fields, DUB_ARRAY_LEN(wire_facts_fields));
+    for (i = 0; i < f->nb_streams; i++) {
+        cJSON *s = cJSON_CreateObject();
+
+        wire_put(s, &f->streams[i], wire_stream_fields,
+                 DUB_ARRAY_LEN(wire_stream_fields));
+        cJSON_AddItemToArray(streams, s);
+    }
+    if (f->has_video)
+        wire_put(cJSON_AddObjectToObject(obj, "video"), &f->video,
+                 wire_video_fields, DUB_ARRAY_LEN(wire_video_fields));
+    if (f->has_audio)
+        wire_put(cJSON_AddObjectToObject(obj, "audio"), &f->audio,
+                 wire_audio_fields, DUB_ARRAY_LEN(wire_audio_fields));
+    return obj;
+}
+
+int wire_facts_parse(const cJSON *obj, struct facts *f)
+{
+    const cJSON *it, *s;
+
+    memset(f, 0, sizeof(*f));
+    if (!cJSON_IsObject(obj))
+        return -1;
+    wire_get(obj, f, wire_facts_fields, DUB_ARRAY_LEN(wire_facts_fields));
+    it = cJSON_GetObjectItemCaseSensitive(obj, "streams");
+    cJSON_ArrayForEach(s, it) {
+        if (f->nb_streams >= FACTS_MAX_STREAMS)
+            break;
+        wire_get(s, &f->streams[f->nb_streams++], wire_stream_fields,
+                 DUB_ARRAY_LEN(wire_stream_fields));
+    }
+    it = cJSON_GetObjectItemCaseSensitive(obj, "video");
+    if (cJSON_IsObject(it)) {
+        f->has_video = 1;
+        wire_get(it, &f->video, wire_video_fields,
+                 DUB_ARRAY_LEN(wire_video_fields));
+    }
+    it = cJSON_GetObjectItemCaseSensitive(obj, "audio");
+    if (cJSON_IsObject(it)) {
+        f->has_audio = 1;
+        wire_get(it, &f->audio, wire_audio_fields,
+                 DUB_ARRAY_LEN(wire_audio_fields));
+    }
+    return 0;
+}
+
+cJSON *wire_plan_video(const struct plan_video *v)
+{
+    cJSON *obj = cJSON_CreateObject();
+
+    wire_put(obj, v, wire_pv_fields, DUB_ARRAY_LEN(wire_pv_fields));
+    return obj;
+}
+
+int wire_plan_video_parse(const cJSON *obj, struct plan_video *v)
+{
+    memset(v, 0, sizeof(*v));
+    if (!cJSON_IsObject(obj))
+        return -1;
+    wire_get(obj, v, wire_pv_fields, DUB_ARRAY_LEN(wire_pv_fields));
+    return 0;
+}
+
+cJSON *wire_plan_audio(const struct plan_audio *a)
+{
+    cJSON *obj = cJSON_CreateObject();
+
+    wire_put(obj, a, wire_pa_fields, DUB_ARRAY_LEN(wire_pa_fields));
+    return obj;
+}
+
+int wire_plan_audio_parse(const cJSON *obj, struct plan_audio *a)
+{
+    memset(a, 0, sizeof(*a));
+    if (!cJSON_IsObject(obj))
+        return -1;
+    wire_get(obj, a, wire_pa_fields, DUB_ARRAY_LEN(wire_pa_fields));
+    return 0;
+}

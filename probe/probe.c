@@ -1,0 +1,437 @@
+/*
+ * probe: what a media file holds, read with libavformat and libavcodec.
+ *
+ * The numbers that decide a verdict are the ones most files lie about:
+ * the coded size hides a display matrix and a sample aspect ratio, cover art
+ * looks like a video stream, and some containers only guess their duration
+ * from the bit rate.  Each of those is resolved here, so plan.c can trust
+ * what it gets (field-notes.md section d1).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "probe.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/display.h>
+#include <libavutil/pixdesc.h>
+
+/* Packets read to decide whether the frame rate varies.  Phones switch rate
+ * within the first seconds, and 120 packets of a 10 s clip cost little. */
+#define PROBE_VFR_PACKETS 120
+/* A delta this far from the median counts as irregular ... */
+#define PROBE_VFR_TOLERANCE 0.2
+/* ... and this share of irregular deltas makes the stream variable.  A lone
+ * dropped frame must not. */
+#define PROBE_VFR_SHARE 0.1
+
+/* The last message libav logged at error level, to explain a failure that
+ * its error code alone does not ("moov atom not found"). */
+static char probe_last_log[256];
+
+static void probe_log_cb(void *avcl, int level, const char *fmt, va_list vl)
+{
+    size_t n;
+
+    if (level > AV_LOG_ERROR)
+        return;
+    vsnprintf(probe_last_log, sizeof(probe_last_log), fmt, vl);
+    n = strlen(probe_last_log);
+    while (n > 0 && (probe_last_log[n - 1] == '\n' ||
+                     probe_last_log[n - 1] == '.'))
+        probe_last_log[--n] = '\0';
+}
+
+void probe_quiet(void)
+{
+    av_log_set_callback(probe_log_cb);
+}
+
+static void probe_copy(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* A short container name a person (and the model's format list) knows. */
+static void probe_container_short(const AVFormatContext *ic, struct facts *f)
+{
+    const char *name = ic->iformat->name;
+    const AVDictionaryEntry *brand;
+
+    if (strcmp(name, "mov,mp4,m4a,3gp,3g2,mj2") == 0) {
+        brand = av_dict_get(ic->metadata, "major_brand", NULL, 0);
+        if (brand && strncmp(brand->value, "qt", 2) == 0)
+            probe_copy(f->container_short, sizeof(f->container_short), "mov");
+        else if (brand && strncmp(brand->value, "M4A", 3) == 0)
+            probe_copy(f->container_short, sizeof(f->container_short), "m4a");
+        else
+            probe_copy(f->container_short, sizeof(f->container_short), "mp4");
+    } else if (strcmp(name, "matroska,webm") == 0) {
+        probe_copy(f->container_short, sizeof(f->container_short), "mkv");
+    } else {
+        size_t n = strcspn(name, ",");
+
+        if (n >= sizeof(f->container_short))
+            n = sizeof(f->container_short) - 1;
+        memcpy(f->container_short, name, n);
+        f->container_short[n] = '\0';
+    }
+}
+
+static const char *probe_kind(enum AVMediaType t)
+{
+    switch (t) {
+    case AVMEDIA_TYPE_VIDEO: return "video";
+    case AVMEDIA_TYPE_AUDIO: return "audio";
+    case AVMEDIA_TYPE_SUBTITLE: return "subtitle";
+    case AVMEDIA_TYPE_ATTACHMENT: return "attachment";
+    default: return "data";
+    }
+}
+
+static double probe_stream_duration(const AVFormatContext *ic,
+                                    const AVStream *st)
+{
+    if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+        return st->duration * av_q2d(st->time_base);
+    if (ic->duration != AV_NOPTS_VALUE && ic->duration > 0)
+        return ic->duration / (double)AV_TIME_BASE;
+    return 0;
+}
+
+/* Clockwise degrees, the way a person turns the phone: 0, 90, 180, 270. */
+static int probe_rotation(const AVStream *st)
+{
+    const uint8_t *sd;
+    double theta;
+    int deg;
+
+    sd = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    if (!sd)
+        return 0;
+    theta = -av_display_rotation_get((const int32_t *)sd);
+    if (isnan(theta))
+        return 0;
+    deg = (int)lround(theta / 90.0) * 90;
+    deg %= 360;
+    if (deg < 0)
+        deg += 360;
+    return deg;
+}
+
+static void probe_video(const AVFormatContext *ic, const AVStream *st,
+                        struct facts_video *v)
+{
+    const AVCodecParameters *par = st->codecpar;
+    const AVPixFmtDescriptor *desc;
+    AVRational sar = par->sample_aspect_ratio;
+    AVRational fps = st->avg_frame_rate;
+    const char *profile;
+    int w;
+
+    v->index = st->index;
+    probe_copy(v->codec, sizeof(v->codec), avcodec_get_name(par->codec_id));
+    profile = avcodec_profile_name(par->codec_id, par->profile);
+    probe_copy(v->profile, sizeof(v->profile), profile);
+    v->coded_w = par->width;
+    v->coded_h = par->height;
+    if (st->sample_aspect_ratio.num > 0)
+        sar = st->sample_aspect_ratio;
+    if (sar.num <= 0 || sar.den <= 0)
+        sar = (AVRational){1, 1};
+    av_reduce(&v->sar_num, &v->sar_den, sar.num, sar.den, INT_MAX);
+    v->rotation = probe_rotation(st);
+    w = (int)lround((double)par->width * v->sar_num / v->sar_den);
+    if (v->rotation == 90 || v->rotation == 270) {
+        v->display_w = par->height;
+        v->display_h = w;
+    } else {
+        v->display_w = w;
+        v->display_h = par->height;
+    }
+    if (fps.num <= 0 || fps.den <= 0)
+        fps = st->r_frame_rate;
+    if (fps.num > 0 && fps.den > 0)
+        av_reduce(&v->fps_num, &v->fps_den, fps.num, fps.den, INT_MAX);
+    desc = av_pix_fmt_desc_get(par->format);
+    if (desc) {
+        probe_copy(v->pix_fmt, sizeof(v->pix_fmt), desc->name);
+        v->bit_depth = desc->comp[0].depth;
+    }
+    v->hdr = par->color_trc == AVCOL_TRC_SMPTE2084 ||
+             par->color_trc == AVCOL_TRC_ARIB_STD_B67;
+    v->duration = probe_stream_duration(ic, st);
+    v->frames = st->nb_frames;
+    v->bit_rate = par->bit_rate;
+}
+
+static void probe_audio(const AVFormatContext *ic, const AVStream *st,
+                        struct facts_audio *a)
+{
+    const AVCodecParameters *par = st->codecpar;
+
+    a->index = st->index;
+    probe_copy(a->codec, sizeof(a->codec), avcodec_get_name(par->codec_id));
+    a->sample_rate = par->sample_rate;
+    a->channels = par->ch_layout.nb_channels;
+    a->duration = probe_stream_duration(ic, st);
+    a->bit_rate = par->bit_rate;
+}
+
+static int probe_cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Decides variable frame rate from real timestamps: r_frame_rate and
+ * avg_frame_rate agreeing is weak evidence (field-notes d1). */
+static int probe_vfr(const int64_t *pts, int n)
+{
+    int64_t deltas[PROBE_VFR_PACKETS];
+    int64_t median;
+    int i, nd = 0, odd = 0;
+
+    for (i = 1; i < n; i++)
+        if (pts[i] > pts[i - 1])
+            deltas[nd++] = pts[i] - pts[i - 1];
+    if (nd < 4)
+        return 0;
+    qsort(deltas, (size_t)nd, sizeof(deltas[0]), probe_cmp_i64);
+    median = deltas[nd / 2];
+    for (i = 0; i < nd; i++)
+        if (llabs(deltas[i] - median) > PROBE_VFR_TOLERANCE * median)
+            odd++;
+    return odd > PROBE_VFR_SHARE * nd;
+}
+
+/*
+ * Reads packets: the first PROBE_VFR_PACKETS video timestamps, and, when
+ * measure is set, every packet to learn the true durations that the
+ * container only estimated.
+ */
+static int probe_scan(AVFormatContext *ic, struct facts *f, int measure,
+                      struct dub_err *e, const char *path)
+{
+    int64_t pts[PROBE_VFR_PACKETS];
+    int64_t vend = 0, aend = 0;
+    int npts = 0, ret;
+    AVPacket *pkt = av_packet_alloc();
+
+    if (!pkt)
+        return dub_errf(e, DUB_EMEDIA, "out of memory probing '%s'", path);
+    for (;;) {
+        ret = av_read_frame(ic, pkt);
+        if (ret < 0)
+            break;
+        if (f->has_video && pkt->stream_index == f->video.index) {
+            if (npts < PROBE_VFR_PACKETS && pkt->pts != AV_NOPTS_VALUE)
+                pts[npts++] = pkt->pts;
+            if (pkt->pts != AV_NOPTS_VALUE && pkt->pts + pkt->duration > vend)
+                vend = pkt->pts + pkt->duration;
+        } else if (f->has_audio && pkt->stream_index == f->audio.index) {
+            int64_t t = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+
+            if (t != AV_NOPTS_VALUE && t + pkt->duration > aend)
+                aend = t + pkt->duration;
+        }
+        av_packet_unref(pkt);
+        if (!measure && (!f->has_video || npts >= PROBE_VFR_PACKETS))
+            break;
+    }
+    av_packet_free(&pkt);
+    if (ret < 0 && ret != AVERROR_EOF && measure)
+        return dub_errf(e, DUB_EMEDIA, "cannot read '%s' to measure it: %s",
+                        path, av_err2str(ret));
+    if (f->has_video) {
+        qsort(pts, (size_t)npts, sizeof(pts[0]), probe_cmp_i64);
+        f->video.vfr = probe_vfr(pts, npts);
+    }
+    if (measure) {
+        AVStream *vs = f->has_video ? ic->streams[f->video.index] : NULL;
+        AVStream *as = f->has_audio ? ic->streams[f->audio.index] : NULL;
+        double d = 0;
+
+        if (vs && vend > 0) {
+            int64_t start = vs->start_time != AV_NOPTS_VALUE ? vs->start_time : 0;
+
+            f->video.duration = (vend - start) * av_q2d(vs->time_base);
+            d = f->video.duration;
+        }
+        if (as && aend > 0) {
+            int64_t start = as->start_time != AV_NOPTS_VALUE ? as->start_time : 0;
+
+            f->audio.duration = (aend - start) * av_q2d(as->time_base);
+            if (f->audio.duration > d)
+                d = f->audio.duration;
+        }
+        if (d > 0)
+            f->duration = d;
+    }
+    return 0;
+}
+
+static int probe_local_check(const char *path, struct facts *f,
+                             struct dub_err *e)
+{
+    struct stat st;
+
+    if (stat(path, &st) < 0) {
+        if (errno == ENOENT)
+            return dub_errf(e, DUB_EMEDIA, "'%s' does not exist", path);
+        return dub_errf(e, DUB_EIO, "cannot read '%s': %s", path,
+                        strerror(errno));
+    }
+    if (S_ISDIR(st.st_mode))
+        return dub_errf(e, DUB_EMEDIA, "'%s' is a directory, not a media file",
+                        path);
+    if (!S_ISREG(st.st_mode))
+        return dub_errf(e, DUB_EMEDIA, "'%s' is not a regular file", path);
+    if (st.st_size == 0)
+        return dub_errf(e, DUB_EMEDIA, "'%s' is empty (0 bytes)", path);
+    f->size = st.st_size;
+    return 0;
+}
+
+/* 1 when the file starts like an ISO media file (an MP4/MOV box), so a
+ * missing index means a cut-off file rather than a file of another kind
+ * that only carries a .mp4 name. */
+static int probe_looks_isobmff(const char *path)
+{
+    static const char *const boxes[] = {"ftyp", "moov", "mdat", "free",
+                                        "wide", "skip", "pnot"};
+    unsigned char head[8];
+    FILE *f = fopen(path, "rb");
+    size_t n, i;
+
+    if (!f)
+        return 0;
+    n = fread(head, 1, sizeof(head), f);
+    fclose(f);
+    if (n < sizeof(head))
+        return 0;
+    for (i = 0; i < sizeof(boxes) / sizeof(boxes[0]); i++)
+        if (memcmp(head + 4, boxes[i], 4) == 0)
+            return 1;
+    return 0;
+}
+
+/* Turns an open/read failure into words: libav's code says little
+ * ("Invalid data found when processing input"), its log says more. */
+static int probe_open_error(struct dub_err *e, const char *path, int ret)
+{
+    char buf[AV_ERROR_MAX_STRING_SIZE];
+
+    av_strerror(ret, buf, sizeof(buf));
+    if (ret == AVERROR(ENOENT))
+        return dub_errf(e, DUB_EMEDIA, "'%s' does not exist", path);
+    if (ret == AVERROR(EACCES))
+        return dub_errf(e, DUB_EIO, "'%s' is not readable (permission denied)",
+                        path);
+    if (strstr(probe_last_log, "moov atom not found") &&
+        probe_looks_isobmff(path))
+        return dub_errf(e, DUB_EMEDIA,
+                        "'%s' is truncated or unfinished (no index: moov atom "
+                        "not found)", path);
+    if (ret == AVERROR_INVALIDDATA || strstr(probe_last_log, "moov atom"))
+        return dub_errf(e, DUB_EMEDIA,
+                        "'%s' is not a media file or is corrupt (%s%s%s)",
+                        path, buf, probe_last_log[0] ? ": " : "",
+                        probe_last_log);
+    return dub_errf(e, DUB_EMEDIA, "cannot open '%s' as media: %s", path, buf);
+}
+
+int probe_file(const char *path, struct facts *f, struct dub_err *e)
+{
+    AVFormatContext *ic = NULL;
+    AVDictionary *opts = NULL;
+    int remote = util_starts_with(path, "https://");
+    int ret, rc = -1;
+    unsigned i;
+
+    memset(f, 0, sizeof(*f));
+    probe_last_log[0] = '\0';
+    if (!remote && strstr(path, "://"))
+        return dub_errf(e, DUB_EMEDIA,
+                        "'%s': only local files and https:// URLs are allowed",
+                        path);
+    if (!remote && probe_local_check(path, f, e) < 0)
+        return -1;
+
+    /* A local file must not make libav open anything else (an HLS playlist
+     * naming URLs, a concat list naming other files). */
+    av_dict_set(&opts, "protocol_whitelist", remote ? "https,tls,tcp" : "file",
+                0);
+    if (remote)
+        av_dict_set(&opts, "rw_timeout", "30000000", 0);
+    ret = avformat_open_input(&ic, path, NULL, &opts);
+    av_dict_free(&opts);
+    if (ret < 0)
+        return probe_open_error(e, path, ret);
+    ret = avformat_find_stream_info(ic, NULL);
+    if (ret < 0) {
+        probe_open_error(e, path, ret);
+        goto end;
+    }
+
+    probe_copy(f->container, sizeof(f->container), ic->iformat->name);
+    probe_container_short(ic, f);
+    if (remote)
+        f->size = ic->pb ? avio_size(ic->pb) : -1;
+    if (ic->duration != AV_NOPTS_VALUE && ic->duration > 0)
+        f->duration = ic->duration / (double)AV_TIME_BASE;
+    f->duration_estimated =
+        ic->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE;
+
+    for (i = 0; i < ic->nb_streams; i++) {
+        const AVStream *st = ic->streams[i];
+        enum AVMediaType type = st->codecpar->codec_type;
+        int cover = (st->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
+
+        if (i < FACTS_MAX_STREAMS) {
+            struct facts_stream *s = &f->streams[f->nb_streams++];
+
+            s->index = (int)i;
+            probe_copy(s->kind, sizeof(s->kind), probe_kind(type));
+            probe_copy(s->codec, sizeof(s->codec),
+                       avcodec_get_name(st->codecpar->codec_id));
+            s->attached_pic = cover;
+        }
+        if (type == AVMEDIA_TYPE_VIDEO && cover) {
+            f->has_cover = 1;
+        } else if (type == AVMEDIA_TYPE_VIDEO && !f->has_video &&
+                   st->codecpar->width > 0) {
+            f->has_video = 1;
+            probe_video(ic, st, &f->video);
+        } else if (type == AVMEDIA_TYPE_AUDIO) {
+            if (!f->has_audio) {
+                f->has_audio = 1;
+                probe_audio(ic, st, &f->audio);
+            }
+            f->nb_audio++;
+        }
+    }
+    if (!f->has_video && !f->has_audio) {
+        dub_errf(e, DUB_EMEDIA, "'%s' has no video or audio stream", path);
+        goto end;
+    }
+    if (f->has_audio)
+        f->audio.duration_estimated = f->duration_estimated;
+    if (probe_scan(ic, f, f->duration_estimated, e, path) < 0)
+        goto end;
+    if (f->duration <= 0) {
+        dub_errf(e, DUB_EMEDIA, "'%s' has no duration (empty or corrupt)",
+                 path);
+        goto end;
+    }
+    rc = 0;
+end:
+    avformat_close_input(&ic);
+    return rc;
+}

@@ -1,0 +1,139 @@
+/*
+ * worker: serves media tasks in a child process, one at a time, so that a
+ * file that crashes or hangs libav fails one task and nothing else
+ * (design.md section 3).  The parent (pipeline/media.c) enforces the time
+ * limit; the memory limit is set here with setrlimit.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "worker.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "probe.h"
+#include "util.h"
+#include "wire.h"
+
+/* Address space per worker.  A 4K decode with a filter graph stays well
+ * under 2 GiB; a hostile file that asks for more fails alone. */
+#define WORKER_MEMORY_LIMIT ((rlim_t)4 << 30)
+/* Longest task line accepted from the parent. */
+#define WORKER_MAX_LINE (1 << 20)
+
+static void worker_faults(const char *path)
+{
+    const char *crash = getenv("DUBBATCH_FAULT_CRASH");
+    const char *hang = getenv("DUBBATCH_FAULT_HANG");
+
+    if (!path)
+        return;
+    if (crash && *crash && strstr(path, crash))
+        raise(SIGSEGV);
+    if (hang && *hang && strstr(path, hang))
+        for (;;)
+            pause();
+}
+
+static const char *worker_str(const cJSON *task, const char *name)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(task, name);
+
+    return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+static int worker_probe(const cJSON *task, cJSON *reply, struct dub_err *e)
+{
+    const char *path = worker_str(task, "path");
+    struct facts f;
+
+    if (!path)
+        return dub_errf(e, DUB_EINTERNAL, "probe task without a path");
+    worker_faults(path);
+    if (probe_file(path, &f, e) < 0)
+        return -1;
+    cJSON_AddItemToObject(reply, "facts", wire_facts(&f));
+    return 0;
+}
+
+struct worker_op {
+    const char *name;
+    int (*run)(const cJSON *task, cJSON *reply, struct dub_err *e);
+};
+
+static const struct worker_op worker_ops[] = {
+    {"probe", worker_probe},
+};
+
+static char *worker_handle(const char *line)
+{
+    cJSON *task = cJSON_Parse(line);
+    cJSON *reply = cJSON_CreateObject();
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(task, "id");
+    const char *op = worker_str(task, "op");
+    struct dub_err e = {0};
+    char *out;
+    size_t i;
+    int rc = -1;
+
+    cJSON_AddNumberToObject(reply, "id", cJSON_IsNumber(id) ? id->valuedouble : -1);
+    if (!task || !op) {
+        dub_errf(&e, DUB_EINTERNAL, "malformed media task");
+    } else {
+        for (i = 0; i < DUB_ARRAY_LEN(worker_ops); i++)
+            if (strcmp(worker_ops[i].name, op) == 0)
+                break;
+        if (i == DUB_ARRAY_LEN(worker_ops))
+            dub_errf(&e, DUB_EINTERNAL, "unknown media task '%s'", op);
+        else
+            rc = worker_ops[i].run(task, reply, &e);
+    }
+    cJSON_AddBoolToObject(reply, "ok", rc == 0);
+    if (rc < 0) {
+        cJSON_AddNumberToObject(reply, "code", e.code);
+        cJSON_AddStringToObject(reply, "error", e.msg);
+    }
+    out = cJSON_PrintUnformatted(reply);
+    cJSON_Delete(reply);
+    cJSON_Delete(task);
+    return out;
+}
+
+int worker_main(void)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+
+#if !defined(__SANITIZE_ADDRESS__)
+    {
+        /* AddressSanitizer reserves terabytes of address space, so the
+         * limit is only set in normal builds. */
+        struct rlimit rl = {WORKER_MEMORY_LIMIT, WORKER_MEMORY_LIMIT};
+
+        setrlimit(RLIMIT_AS, &rl);
+    }
+#endif
+    probe_quiet();
+    signal(SIGINT, SIG_IGN); /* the parent decides when workers stop */
+    while ((n = getline(&line, &cap, stdin)) > 0) {
+        char *reply;
+
+        if (n > WORKER_MAX_LINE)
+            break;
+        reply = worker_handle(line);
+        if (!reply)
+            dub_fatal("out of memory");
+        fputs(reply, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
+        free(reply);
+    }
+    free(line);
+    return 0;
+}

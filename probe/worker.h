@@ -1,0 +1,24 @@
+/*
+ * worker: the media worker process.  main.c runs worker_main() when the
+ * binary is re-executed as "dubbatch __media-worker"; pipeline/media.c
+ * starts and feeds these processes.
+ *
+ * Protocol: one JSON object per line on stdin, one reply line on stdout.
+ *   {"id":N,"op":"probe","path":P}
+ *     -> {"id":N,"ok":true,"facts":{...}}
+ *   {"id":N,"op":"conform","kind":"video"|"audio","in":P,"out":Q,
+ *    "facts":{...},"plan":{...}}
+ *     -> {"id":N,"ok":true,"facts":{facts of Q}}
+ *   any failure -> {"id":N,"ok":false,"code":C,"error":"..."}
+ *
+ * Fault seams for tests (documented in the README): when the environment
+ * names DUBBATCH_FAULT_CRASH or DUBBATCH_FAULT_HANG and a task's path
+ * contains that text, the worker crashes with SIGSEGV or hangs.
+ */
+#ifndef DUB_WORKER_H
+#define DUB_WORKER_H
+
+/* Serves tasks until stdin closes; returns the process exit code. */
+int worker_main(void);
+
+#endif
