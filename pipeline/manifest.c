@@ -13,6 +13,7 @@
 
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -483,50 +484,80 @@ static void manifest_pricing(struct manifest_ctx *c, const yaml_node_t *map,
                               manifest_node(c, pair->value), m, where);
 }
 
+/* Sort keys for manifest_ids: jobs ordered by one string field, then by
+ * position, so the first of equals is the one written first. */
+static const struct manifest_job *manifest_sort_base;
+static size_t manifest_sort_field;
+
+static int manifest_cmp_field(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, k = *(const size_t *)b;
+    const char *x = *(char *const *)((const char *)&manifest_sort_base[i] +
+                                     manifest_sort_field);
+    const char *y = *(char *const *)((const char *)&manifest_sort_base[k] +
+                                     manifest_sort_field);
+    int c = strcmp(x ? x : "", y ? y : "");
+
+    return c ? c : (i > k) - (i < k);
+}
+
+static size_t *manifest_sorted(const struct manifest *m, size_t field)
+{
+    size_t *idx = xcalloc(m->njobs, sizeof(*idx));
+    size_t i;
+
+    for (i = 0; i < m->njobs; i++)
+        idx[i] = i;
+    manifest_sort_base = m->jobs;
+    manifest_sort_field = field;
+    qsort(idx, m->njobs, sizeof(*idx), manifest_cmp_field);
+    return idx;
+}
+
 /* Gives every job an id and refuses duplicates.  A derived id is the video
  * file's name; when two jobs share a video (one clip, several languages)
- * the audio file's name is added. */
+ * the audio file's name is added.  Sorting keeps this O(n log n) for large
+ * batches. */
 static void manifest_ids(struct manifest_ctx *c, struct manifest *m,
                          const yaml_node_t *const *at)
 {
-    size_t i, k;
+    size_t *idx = manifest_sorted(m, offsetof(struct manifest_job, video));
+    size_t i;
 
     for (i = 0; i < m->njobs; i++) {
-        struct manifest_job *j = &m->jobs[i];
-        char *alt;
+        struct manifest_job *j = &m->jobs[idx[i]];
+        int shared;
 
         if (j->id || !j->video)
             continue;
+        shared = (i > 0 && m->jobs[idx[i - 1]].video &&
+                  strcmp(m->jobs[idx[i - 1]].video, j->video) == 0) ||
+                 (i + 1 < m->njobs && m->jobs[idx[i + 1]].video &&
+                  strcmp(m->jobs[idx[i + 1]].video, j->video) == 0);
         j->id = manifest_id_from(j->video);
-        for (k = 0; k < m->njobs; k++) {
-            if (k == i || !m->jobs[k].video)
-                continue;
-            if (strcmp(m->jobs[k].video, j->video) != 0)
-                continue;
-            if (j->audio) {
-                char *a = manifest_id_from(j->audio);
+        if (shared && j->audio) {
+            char *a = manifest_id_from(j->audio);
+            char *both = xasprintf("%s_%s", j->id, a);
 
-                alt = xasprintf("%s_%s", j->id, a);
-                free(a);
-                free(j->id);
-                j->id = alt;
-            }
-            break;
+            free(a);
+            free(j->id);
+            j->id = both;
         }
     }
-    for (i = 0; i < m->njobs; i++) {
-        if (!m->jobs[i].id)
+    free(idx);
+    idx = manifest_sorted(m, offsetof(struct manifest_job, id));
+    for (i = 1; i < m->njobs; i++) {
+        const struct manifest_job *first = &m->jobs[idx[i - 1]];
+        const struct manifest_job *j = &m->jobs[idx[i]];
+
+        if (!j->id || !first->id || strcmp(j->id, first->id) != 0)
             continue;
-        for (k = 0; k < i; k++) {
-            if (!m->jobs[k].id || strcmp(m->jobs[k].id, m->jobs[i].id) != 0)
-                continue;
-            manifest_err(c, at[i], "id",
-                         "duplicate id '%s' (first used by the job at line "
-                         "%d); give each job a unique id",
-                         m->jobs[i].id, m->jobs[k].line);
-            break;
-        }
+        manifest_err(c, at[idx[i]], "id",
+                     "duplicate id '%s' (first used by the job at line %d); "
+                     "give each job a unique id",
+                     j->id, first->line);
     }
+    free(idx);
 }
 
 static void manifest_jobs(struct manifest_ctx *c, const yaml_node_t *seq,
