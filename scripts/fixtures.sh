@@ -1,0 +1,109 @@
+#!/bin/sh
+# Generates the test media into tests/fixtures/media/ with the ffmpeg CLI (a
+# test-time tool only: dubbatch never runs ffmpeg).  Idempotent: a stamp
+# holding this script's hash skips the work when nothing changed; a fresh
+# set is built in a temporary folder and renamed into place, so an
+# interrupted run never leaves half a set.
+set -eu
+cd "$(dirname "$0")/.."
+dest=tests/fixtures/media
+stamp=$(sha256sum scripts/fixtures.sh | cut -c1-16)
+if [ -f "$dest/.stamp" ] && [ "$(cat "$dest/.stamp")" = "$stamp" ]; then
+    exit 0
+fi
+command -v ffmpeg >/dev/null || sh scripts/deps.sh
+tmp=$(mktemp -d tests/fixtures/.media.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+start=$(date +%s)
+
+ff() { ffmpeg -nostdin -v error -y "$@"; }
+X264="-c:v libx264 -preset ultrafast -crf 30 -pix_fmt yuv420p"
+A="-f lavfi -i sine=frequency=300:sample_rate=44100"
+
+# name w h rate seconds [extra args...]: testsrc2 + tone, h264/aac
+clip() {
+    n=$1 w=$2 h=$3 r=$4 d=$5; shift 5
+    ff -f lavfi -i "testsrc2=size=${w}x${h}:rate=$r" $A -t "$d" $X264 -c:a aac -b:a 64k -shortest "$@" "$tmp/$n"
+}
+
+clip ok_1080p_5s.mp4 1920 1080 30 4
+clip ok_720p_8s.mov 1280 720 25 8
+ff -f lavfi -i testsrc2=size=1280x720:rate=25 -frames:v 50 $X264 "$tmp/ok_exact_2s.mp4"
+ff -f lavfi -i testsrc2=size=1280x720:rate=25 -frames:v 250 $X264 "$tmp/ok_exact_10s.mp4"
+clip small_640x360.mp4 640 360 30 4
+clip big_4k_12s.mp4 3840 2160 30 12
+clip long_1080p_25s.mp4 1920 1080 30000/1001 25
+clip wide_32x9.mp4 3840 1080 25 4
+clip tall_9x32.mp4 608 2160 25 4
+# 1280x720 coded with a display matrix that turns it upright to 720x1280
+# (the ffmpeg CLI would apply transpose=clock).  This ffmpeg has no
+# -display_rotation; on a stream copy the mov muxer turns the rotate tag
+# into the matrix (ffprobe then prints rotation=-90).
+clip phone_flat.mp4 1280 720 30 4
+ff -i "$tmp/phone_flat.mp4" -c copy -metadata:s:v:0 rotate=270 "$tmp/rotated_phone.mp4"
+rm -f "$tmp/phone_flat.mp4"
+clip short_1s.mp4 1280 720 25 1.2
+# Variable frame rate: 30 fps then 15 fps, timestamps kept as they are.
+ff -f lavfi -i testsrc2=size=1280x720:rate=30 -t 2.5 $X264 "$tmp/vfr_a.mp4"
+ff -f lavfi -i testsrc2=size=1280x720:rate=15 -t 2.5 $X264 "$tmp/vfr_b.mp4"
+printf "file '%s'\nfile '%s'\n" vfr_a.mp4 vfr_b.mp4 >"$tmp/vfr.txt"
+ff -f concat -safe 0 -i "$tmp/vfr.txt" -c copy -video_track_timescale 90000 "$tmp/vfr.mp4"
+rm -f "$tmp/vfr_a.mp4" "$tmp/vfr_b.mp4" "$tmp/vfr.txt"
+ff -f lavfi -i testsrc2=size=1280x720:rate=25 -t 4 -c:v libx264 -preset ultrafast -pix_fmt yuv420p10le "$tmp/tenbit.mp4"
+ff -f lavfi -i testsrc2=size=1280x720:rate=25 -t 4 -c:v libx265 -preset ultrafast -x265-params log-level=none -tag:v hvc1 "$tmp/hevc.mp4"
+ff -f lavfi -i testsrc2=size=1440x1080:rate=25 -t 4 $X264 -vf setsar=4/3 "$tmp/anamorphic.mp4"
+ff -f lavfi -i testsrc2=size=1280x720:rate=25 -t 4 $X264 "$tmp/noaudio.mp4"
+ff -f lavfi -i testsrc2=size=1280x720:rate=25 $A -t 4 $X264 -c:a aac -shortest "$tmp/h264.mkv"
+ff -f lavfi -i testsrc2=size=1281x721:rate=25 -t 4 -c:v libx264 -preset ultrafast -pix_fmt yuv444p "$tmp/odd_1281x721.mp4"
+ff -f lavfi -i testsrc2=size=1280x720:rate=30000/1001 -frames:v 150 $X264 "$tmp/billing_5005ms.mp4"
+ff -f lavfi -i testsrc2=size=1920x1080:rate=25 -t 3 -c:v prores_ks -profile:v 3 "$tmp/prores.mov"
+ff -f lavfi -i testsrc2=size=1280x720:rate=25 $A -t 4 $X264 -c:a aac -shortest "$tmp/clip with spaces ñandú.mp4"
+
+# Audio.
+tone() { echo "sine=frequency=$1:sample_rate=$2:duration=$3"; }
+ff -f lavfi -i "$(tone 220 44100 8)" -ac 1 -c:a libmp3lame -b:a 128k "$tmp/speech.mp3"
+ff -f lavfi -i "$(tone 220 48000 5)" -ac 2 -c:a pcm_s16le "$tmp/speech.wav"
+ff -f lavfi -i "$(tone 220 44100 6)" -c:a aac -b:a 96k "$tmp/speech.m4a"
+ff -f lavfi -i "$(tone 330 48000 40)" -ac 2 -c:a pcm_s16le "$tmp/big_40s.wav"
+ff -f lavfi -i "nullsrc=size=1200x1200,geq=random(1)*255:128:128" -frames:v 1 "$tmp/cover.png"
+ff -f lavfi -i "$(tone 220 44100 6)" -i "$tmp/cover.png" -map 0:a -map 1:v -c:a libmp3lame -b:a 128k \
+    -c:v png -disposition:v attached_pic -id3v2_version 3 "$tmp/cover.mp3"
+rm -f "$tmp/cover.png"
+ff -f lavfi -i "$(tone 220 44100 6)" -c:a libvorbis "$tmp/speech.ogg"
+ff -f lavfi -i "$(tone 220 48000 6)" -c:a libopus "$tmp/speech.opus"
+ff -f lavfi -i "$(tone 220 44100 6)" -c:a flac "$tmp/speech.flac"
+ff -f lavfi -i "$(tone 220 44100 30)" -c:a aac -b:a 64k -f adts "$tmp/raw.aac"
+ff -f lavfi -i "$(tone 220 48000 6)" -af "pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0" -c:a pcm_s16le "$tmp/surround51.wav"
+ff -f lavfi -i "$(tone 220 48000 1)" -c:a pcm_s16le "$tmp/short_1s.wav"
+ff -f lavfi -i "$(tone 220 44100 70)" -ac 1 -c:a libmp3lame -b:a 64k "$tmp/long_70s.mp3"
+ff -f lavfi -i testsrc2=size=320x240:rate=25 -f lavfi -i "$(tone 250 48000 7)" -t 7 $X264 -c:a aac "$tmp/dub_mix.mov"
+ff -f lavfi -i testsrc2=size=320x240:rate=25 -f lavfi -i "$(tone 250 48000 7)" -t 7 -c:v mpeg2video -c:a pcm_s16le -ar 48000 "$tmp/dub_mix.mxf" 2>/dev/null || rm -f "$tmp/dub_mix.mxf"
+ff -f lavfi -i "$(tone 220 48000 2)" -c:a pcm_s16le "$tmp/exact_2s.wav"
+ff -f lavfi -i "$(tone 220 44100 60)" -ac 1 -c:a libmp3lame -b:a 64k "$tmp/exact_60s.mp3"
+
+# Bad files.
+: >"$tmp/empty.mp4"
+# moov at the end (the default), cut at 30%: no index, unusable.
+size=$(wc -c <"$tmp/ok_1080p_5s.mp4")
+head -c $((size * 3 / 10)) "$tmp/ok_1080p_5s.mp4" >"$tmp/truncated.mp4"
+{ printf '\000\000\000\030ftypisom\000\000\002\000isomiso2'; head -c 65536 /dev/urandom; } >"$tmp/corrupt.mp4"
+echo "this is a text file, not a video" >"$tmp/notmedia.mp4"
+cp "$tmp/notmedia.mp4" "$tmp/notmedia.txt"
+
+# Check that each tricky file is what its name promises.
+probe() { ffprobe -v error -of default=nw=1:nk=1 "$@"; }
+want() { [ "$2" = "$3" ] || { echo "fixtures.sh: $1: got '$2', want '$3'" >&2; exit 1; }; }
+want "rotated_phone rotation" "$(probe -select_streams v:0 -show_entries stream_side_data=rotation "$tmp/rotated_phone.mp4")" "-90"
+want "anamorphic SAR" "$(probe -select_streams v:0 -show_entries stream=sample_aspect_ratio "$tmp/anamorphic.mp4")" "4:3"
+want "cover art" "$(probe -select_streams v:0 -show_entries stream_disposition=attached_pic "$tmp/cover.mp3")" "1"
+want "raw.aac format" "$(probe -show_entries format=format_name "$tmp/raw.aac")" "aac"
+want "billing frames" "$(probe -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "$tmp/billing_5005ms.mp4")" "150"
+want "exact 10 s frames" "$(probe -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "$tmp/ok_exact_10s.mp4")" "250"
+want "tenbit pix_fmt" "$(probe -select_streams v:0 -show_entries stream=pix_fmt "$tmp/tenbit.mp4")" "yuv420p10le"
+
+ls "$tmp" | sed 's/^/  /' >"$tmp/MANIFEST.txt"
+echo "$stamp" >"$tmp/.stamp"
+rm -rf "$dest"
+mv "$tmp" "$dest"
+trap - EXIT
+echo "fixtures: $(ls "$dest" | wc -l) files in $dest ($(($(date +%s) - start)) s)"
