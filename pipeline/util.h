@@ -40,6 +40,7 @@ enum dub_code {
     DUB_EPROTO,     /* the server's reply made no sense */
     DUB_EMODEL,     /* the model failed the request */
     DUB_ESTATE,     /* the state database failed */
+    DUB_ELOCKED,    /* another run holds the output folder */
     DUB_EINTERNAL,
 };
 

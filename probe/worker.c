@@ -61,6 +61,22 @@ static int worker_probe(const cJSON *task, cJSON *reply, struct dub_err *e)
     return 0;
 }
 
+/* Content hashes are computed here rather than in the main process:
+ * reading a 100 MB clip would stall every transfer in the event loop. */
+static int worker_hash(const cJSON *task, cJSON *reply, struct dub_err *e)
+{
+    const char *path = worker_str(task, "path");
+    char hex[65];
+
+    if (!path)
+        return dub_errf(e, DUB_EINTERNAL, "hash task without a path");
+    worker_faults(path);
+    if (sha256_file(path, hex, e) < 0)
+        return -1;
+    cJSON_AddStringToObject(reply, "sha256", hex);
+    return 0;
+}
+
 struct worker_op {
     const char *name;
     int (*run)(const cJSON *task, cJSON *reply, struct dub_err *e);
@@ -68,6 +84,7 @@ struct worker_op {
 
 static const struct worker_op worker_ops[] = {
     {"probe", worker_probe},
+    {"hash", worker_hash},
 };
 
 static char *worker_handle(const char *line)

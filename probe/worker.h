@@ -6,6 +6,8 @@
  * Protocol: one JSON object per line on stdin, one reply line on stdout.
  *   {"id":N,"op":"probe","path":P}
  *     -> {"id":N,"ok":true,"facts":{...}}
+ *   {"id":N,"op":"hash","path":P}
+ *     -> {"id":N,"ok":true,"sha256":"<hex>"}
  *   {"id":N,"op":"conform","kind":"video"|"audio","in":P,"out":Q,
  *    "facts":{...},"plan":{...}}
  *     -> {"id":N,"ok":true,"facts":{facts of Q}}
