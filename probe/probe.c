@@ -226,6 +226,21 @@ static int probe_scan(AVFormatContext *ic, struct facts *f, int measure,
 
     if (!pkt)
         return dub_errf(e, DUB_EMEDIA, "out of memory probing '%s'", path);
+    /* MP4 and MOV index every sample: their timestamps decide VFR without
+     * reading a byte of media, and only a duration guess needs packets. */
+    if (f->has_video && !measure) {
+        AVStream *vs = ic->streams[f->video.index];
+        int ne = avformat_index_get_entries_count(vs);
+
+        if (ne >= PROBE_VFR_PACKETS || (f->video.frames > 0 && ne >= f->video.frames)) {
+            for (npts = 0; npts < ne && npts < PROBE_VFR_PACKETS; npts++)
+                pts[npts] = avformat_index_get_entry(vs, npts)->timestamp;
+            av_packet_free(&pkt);
+            qsort(pts, (size_t)npts, sizeof(pts[0]), probe_cmp_i64);
+            f->video.vfr = probe_vfr(pts, npts);
+            return 0;
+        }
+    }
     for (;;) {
         ret = av_read_frame(ic, pkt);
         if (ret < 0)
@@ -297,6 +312,78 @@ static int probe_local_check(const char *path, struct facts *f,
         return dub_errf(e, DUB_EMEDIA, "'%s' is empty (0 bytes)", path);
     f->size = st.st_size;
     return 0;
+}
+
+/*
+ * MP4 and MOV headers already hold sizes, rates, durations and frame
+ * counts; only the pixel format of H.264/HEVC lives in the SPS.  Asking
+ * avformat_find_stream_info() for it decodes at least seven frames of
+ * H.264 to guess the reorder delay, which is most of a probe's time on a
+ * 4K clip.  The codec's parser reads the SPS from the first packet instead.
+ * Returns 1 when every stream is described, 0 when the slow path is needed.
+ */
+static int probe_mov_fast(AVFormatContext *ic)
+{
+    AVCodecParameters *par = NULL;
+    AVCodecParserContext *parser = NULL;
+    AVCodecContext *avctx = NULL;
+    AVPacket *pkt = NULL;
+    int vindex = -1, done = 0;
+    unsigned i;
+
+    if (strcmp(ic->iformat->name, "mov,mp4,m4a,3gp,3g2,mj2") != 0)
+        return 0;
+    for (i = 0; i < ic->nb_streams; i++) {
+        AVCodecParameters *p = ic->streams[i]->codecpar;
+
+        if (p->codec_type == AVMEDIA_TYPE_AUDIO &&
+            (p->sample_rate <= 0 || p->ch_layout.nb_channels <= 0))
+            return 0;
+        if (p->codec_type != AVMEDIA_TYPE_VIDEO ||
+            (ic->streams[i]->disposition & AV_DISPOSITION_ATTACHED_PIC))
+            continue;
+        if (p->width <= 0 || vindex >= 0 ||
+            ic->streams[i]->avg_frame_rate.num <= 0)
+            return 0;
+        if (p->format == AV_PIX_FMT_NONE && p->codec_id != AV_CODEC_ID_H264 &&
+            p->codec_id != AV_CODEC_ID_HEVC)
+            return 0;
+        vindex = (int)i;
+    }
+    if (vindex < 0)
+        return 1;
+    par = ic->streams[vindex]->codecpar;
+    if (par->format != AV_PIX_FMT_NONE)
+        return 1;
+    parser = av_parser_init(par->codec_id);
+    avctx = avcodec_alloc_context3(NULL);
+    pkt = av_packet_alloc();
+    if (!parser || !avctx || !pkt ||
+        avcodec_parameters_to_context(avctx, par) < 0)
+        goto end;
+    while (!done && av_read_frame(ic, pkt) >= 0) {
+        if (pkt->stream_index == vindex) {
+            uint8_t *out = NULL;
+            int outlen = 0;
+
+            av_parser_parse2(parser, avctx, &out, &outlen, pkt->data,
+                             pkt->size, pkt->pts, pkt->dts, pkt->pos);
+            if (parser->format != AV_PIX_FMT_NONE) {
+                par->format = parser->format;
+                if (par->profile == FF_PROFILE_UNKNOWN)
+                    par->profile = avctx->profile;
+            }
+            done = 1;
+        }
+        av_packet_unref(pkt);
+    }
+    /* The scan that follows starts from the top again. */
+    avformat_seek_file(ic, -1, INT64_MIN, 0, INT64_MAX, AVSEEK_FLAG_BACKWARD);
+end:
+    av_packet_free(&pkt);
+    avcodec_free_context(&avctx);
+    av_parser_close(parser);
+    return par->format != AV_PIX_FMT_NONE;
 }
 
 /* 1 when the file starts like an ISO media file (an MP4/MOV box), so a
@@ -374,7 +461,7 @@ int probe_file(const char *path, struct facts *f, struct dub_err *e)
     av_dict_free(&opts);
     if (ret < 0)
         return probe_open_error(e, path, ret);
-    ret = avformat_find_stream_info(ic, NULL);
+    ret = probe_mov_fast(ic) ? 0 : avformat_find_stream_info(ic, NULL);
     if (ret < 0) {
         probe_open_error(e, path, ret);
         goto end;
