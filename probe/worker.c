@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "probe.h"
+#include "thumb.h"
 #include "util.h"
 #include "wire.h"
 
@@ -77,6 +78,23 @@ static int worker_hash(const cJSON *task, cJSON *reply, struct dub_err *e)
     return 0;
 }
 
+static int worker_thumb(const cJSON *task, cJSON *reply, struct dub_err *e)
+{
+    const char *path = worker_str(task, "path");
+    const char *out = worker_str(task, "out");
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(task, "at");
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(task, "max_w");
+
+    if (!path || !out)
+        return dub_errf(e, DUB_EINTERNAL, "thumb task without path or out");
+    worker_faults(path);
+    if (thumb_write(path, cJSON_IsNumber(at) ? at->valuedouble : 1.0,
+                    cJSON_IsNumber(w) ? w->valueint : 480, out, e) < 0)
+        return -1;
+    cJSON_AddStringToObject(reply, "out", out);
+    return 0;
+}
+
 struct worker_op {
     const char *name;
     int (*run)(const cJSON *task, cJSON *reply, struct dub_err *e);
@@ -85,6 +103,7 @@ struct worker_op {
 static const struct worker_op worker_ops[] = {
     {"probe", worker_probe},
     {"hash", worker_hash},
+    {"thumb", worker_thumb},
 };
 
 static char *worker_handle(const char *line)

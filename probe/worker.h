@@ -8,6 +8,8 @@
  *     -> {"id":N,"ok":true,"facts":{...}}
  *   {"id":N,"op":"hash","path":P}
  *     -> {"id":N,"ok":true,"sha256":"<hex>"}
+ *   {"id":N,"op":"thumb","path":P,"out":Q,"at":SECONDS,"max_w":PX}
+ *     -> {"id":N,"ok":true,"out":Q}  (a JPEG poster frame)
  *   {"id":N,"op":"conform","kind":"video"|"audio","in":P,"out":Q,
  *    "facts":{...},"plan":{...}}
  *     -> {"id":N,"ok":true,"facts":{facts of Q}}
