@@ -17,7 +17,7 @@
 #include "media.h"
 #include "opts.h"
 #include "plan.h"
-#include "wire.h"
+#include "report.h"
 
 struct validate_job {
     const struct manifest_job *mj;
@@ -90,42 +90,6 @@ static void validate_print_text(const struct manifest *m,
            cost, billed, m->pricing.rate, m->pricing.increment);
 }
 
-static cJSON *validate_job_json(const struct validate_job *v)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON *w;
-    int k;
-
-    cJSON_AddStringToObject(o, "id", v->mj->id);
-    cJSON_AddStringToObject(o, "video", v->mj->video);
-    if (v->mj->audio)
-        cJSON_AddStringToObject(o, "audio", v->mj->audio);
-    if (v->mj->text)
-        cJSON_AddStringToObject(o, "text", v->mj->text);
-    cJSON_AddStringToObject(o, "verdict", validate_verdicts[v->plan.verdict]);
-    if (v->plan.verdict == PLAN_REJECT) {
-        cJSON_AddStringToObject(o, "reason", v->why);
-    } else {
-        cJSON_AddStringToObject(o, "video_plan", v->vdesc);
-        if (v->audio)
-            cJSON_AddStringToObject(o, "audio_plan", v->adesc);
-        cJSON_AddItemToObject(o, "video_steps", wire_plan_video(&v->plan.video));
-        if (v->audio)
-            cJSON_AddItemToObject(o, "audio_steps",
-                                  wire_plan_audio(&v->plan.audio));
-        cJSON_AddNumberToObject(o, "billed_seconds", v->plan.billed_seconds);
-        cJSON_AddNumberToObject(o, "cost", v->plan.cost);
-    }
-    w = cJSON_AddArrayToObject(o, "warnings");
-    for (k = 0; k < v->plan.nwarnings; k++)
-        cJSON_AddItemToArray(w, cJSON_CreateString(v->plan.warnings[k]));
-    if (v->video->ok)
-        cJSON_AddItemToObject(o, "video_facts", wire_facts(&v->video->facts));
-    if (v->audio && v->audio->ok)
-        cJSON_AddItemToObject(o, "audio_facts", wire_facts(&v->audio->facts));
-    return o;
-}
-
 static void validate_print_json(const struct manifest *m,
                                 const struct validate_job *jobs,
                                 const int counts[3], double cost,
@@ -140,8 +104,18 @@ static void validate_print_json(const struct manifest *m,
     cJSON_AddStringToObject(root, "endpoint",
                             plan_limits_get(m->endpoint)->name);
     arr = cJSON_AddArrayToObject(root, "jobs");
-    for (i = 0; i < m->njobs; i++)
-        cJSON_AddItemToArray(arr, validate_job_json(&jobs[i]));
+    for (i = 0; i < m->njobs; i++) {
+        const struct validate_job *v = &jobs[i];
+        struct report_job r = {0};
+
+        r.mj = v->mj;
+        r.video = v->video->ok ? &v->video->facts : NULL;
+        r.audio = v->audio && v->audio->ok ? &v->audio->facts : NULL;
+        r.plan = &v->plan;
+        r.state = validate_verdicts[v->plan.verdict];
+        r.reason = v->plan.verdict == PLAN_REJECT ? v->why : NULL;
+        cJSON_AddItemToArray(arr, report_job_json(&r));
+    }
     tot = cJSON_AddObjectToObject(root, "totals");
     cJSON_AddNumberToObject(tot, "jobs", (double)m->njobs);
     cJSON_AddNumberToObject(tot, "accept", counts[PLAN_ACCEPT]);

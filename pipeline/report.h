@@ -1,0 +1,46 @@
+/*
+ * report: report.json and report.csv in the output folder, one record per
+ * job, written atomically (a temporary file renamed into place) so a reader
+ * never sees half a report, also after an interrupted run.
+ *
+ * The caller owns everything a struct report_job points to.
+ */
+#ifndef DUB_REPORT_H
+#define DUB_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "facts.h"
+#include "plan.h"
+#include "util.h"
+
+struct cJSON;
+struct manifest_job;
+struct state_job;
+
+struct report_job {
+    const struct manifest_job *mj;
+    const struct facts *video;   /* NULL when not probed */
+    const struct facts *audio;
+    const struct plan *plan;     /* NULL when not planned */
+    const struct state_job *st;  /* NULL when nothing was recorded */
+    const char *state;           /* state name to report */
+    const char *reason;          /* why not done, or NULL */
+};
+
+struct report_batch {
+    const char *manifest;
+    const char *endpoint;
+    int64_t started_at, finished_at; /* epoch ms */
+    int interrupted;
+};
+
+/* One job as a JSON object (also used by validate --json). */
+struct cJSON *report_job_json(const struct report_job *j);
+
+/* Writes <dir>/report.json and <dir>/report.csv. */
+int report_write(const char *dir, const struct report_batch *b,
+                 const struct report_job *jobs, size_t n, struct dub_err *e);
+
+#endif
