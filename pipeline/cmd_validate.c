@@ -17,6 +17,7 @@
 #include "media.h"
 #include "opts.h"
 #include "plan.h"
+#include "prep.h"
 #include "report.h"
 
 struct validate_job {
@@ -25,7 +26,98 @@ struct validate_job {
     struct plan plan;
     char why[1200];      /* rejection, including probe failures */
     char vdesc[512], adesc[512];
+    struct prep prep[2]; /* --conform: video, audio */
+    struct prep *use[2]; /* the prep that serves each (shared by equals) */
 };
+
+static void validate_prep_done(struct prep *p, void *arg)
+{
+    (void)p;
+    (void)arg;
+}
+
+/* An earlier job's prep doing the same work (same file, same steps). */
+static struct prep *validate_same(struct validate_job *jobs, size_t upto,
+                                  const struct prep *want)
+{
+    size_t i;
+    int k;
+
+    for (i = 0; i < upto; i++) {
+        for (k = 0; k < 2; k++) {
+            struct prep *q = jobs[i].use[k];
+
+            if (!q || q != &jobs[i].prep[k] || q->kind != want->kind ||
+                strcmp(q->in, want->in) != 0)
+                continue;
+            if (want->kind == PREP_VIDEO
+                    ? memcmp(&q->plan->video, &want->plan->video,
+                             sizeof(want->plan->video)) == 0
+                    : memcmp(&q->plan->audio, &want->plan->audio,
+                             sizeof(want->plan->audio)) == 0)
+                return q;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * --conform: writes every conformed input into the work folder (reusing
+ * what an earlier run made) and checks each result; a job whose result
+ * still does not fit becomes a rejection with both probes in its reason.
+ */
+static void validate_conform(const struct manifest *m, struct validate_job *jobs,
+                             struct media_pool *pool, int counts[3])
+{
+    char *dot = util_path_join(m->output_dir, ".dubbatch");
+    char *work = util_path_join(dot, "work");
+    size_t i;
+    int k;
+
+    for (i = 0; i < m->njobs; i++) {
+        struct validate_job *v = &jobs[i];
+
+        if (v->plan.verdict != PLAN_CONFORM)
+            continue;
+        for (k = 0; k < 2; k++) {
+            struct prep *p = &v->prep[k];
+            const struct inputs_file *src = k == 0 ? v->video : v->audio;
+            enum plan_step step = k == 0 ? v->plan.video.step
+                                         : v->plan.audio.step;
+
+            if (!src || step == PLAN_KEEP || (k == 1 && !v->plan.has_audio))
+                continue;
+            p->in = src->path;
+            p->facts = &src->facts;
+            p->kind = k == 0 ? PREP_VIDEO : PREP_AUDIO;
+            p->plan = &v->plan;
+            p->lim = plan_limits_get(m->endpoint);
+            p->pol = &v->mj->policy;
+            p->workdir = work;
+            p->done = validate_prep_done;
+            v->use[k] = validate_same(jobs, i, p);
+            if (!v->use[k]) {
+                v->use[k] = p;
+                prep_start(pool, p);
+            }
+        }
+    }
+    media_pool_drain(pool);
+    for (i = 0; i < m->njobs; i++) {
+        struct validate_job *v = &jobs[i];
+
+        for (k = 0; k < 2; k++) {
+            if (!v->use[k] || v->use[k]->ok || v->plan.verdict == PLAN_REJECT)
+                continue;
+            counts[v->plan.verdict]--;
+            v->plan.verdict = PLAN_REJECT;
+            counts[PLAN_REJECT]++;
+            snprintf(v->why, sizeof(v->why), "%s", v->use[k]->err.msg);
+        }
+    }
+    free(work);
+    free(dot);
+}
 
 static const char *const validate_verdicts[] = {"accept", "conform", "reject"};
 
@@ -79,6 +171,10 @@ static void validate_print_text(const struct manifest *m,
             printf(" | audio: %s", v->adesc);
         printf(" | %.0f s billed, $%.3f\n", v->plan.billed_seconds,
                v->plan.cost);
+        for (k = 0; k < 2; k++)
+            if (v->use[k])
+                printf("%-24s %s   %s%s\n", "", k ? "audio:" : "video:",
+                       v->use[k]->out, v->use[k]->cached ? " (cached)" : "");
         for (k = 0; k < v->plan.nwarnings; k++)
             printf("%-24s warning %s\n", "", v->plan.warnings[k]);
     }
@@ -114,6 +210,8 @@ static void validate_print_json(const struct manifest *m,
         r.plan = &v->plan;
         r.state = validate_verdicts[v->plan.verdict];
         r.reason = v->plan.verdict == PLAN_REJECT ? v->why : NULL;
+        r.conformed_video = v->use[0] && v->use[0]->ok ? v->use[0]->out : NULL;
+        r.conformed_audio = v->use[1] && v->use[1]->ok ? v->use[1]->out : NULL;
         cJSON_AddItemToArray(arr, report_job_json(&r));
     }
     tot = cJSON_AddObjectToObject(root, "totals");
@@ -135,6 +233,8 @@ static void validate_usage(FILE *f)
             "usage: dubbatch validate [OPTIONS] MANIFEST\n"
             "Probes and plans every job; uploads and spends nothing.\n"
             "  --json               print the verdicts as JSON\n"
+            "  --conform            also write the conformed inputs to\n"
+            "                       <output_dir>/.dubbatch/work and check them\n"
             "  --media-jobs N       media worker processes (default: CPUs)\n"
             "  --media-timeout SEC  kill a worker stuck on one file (600)\n"
             "Exit 0 when every job can run, 1 when some are rejected, 3 when "
@@ -145,6 +245,7 @@ int cmd_validate(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'J'},
+        {"conform", no_argument, NULL, 'C'},
         {"media-jobs", required_argument, NULL, 'j'},
         {"media-timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
@@ -156,7 +257,7 @@ int cmd_validate(int argc, char **argv)
     struct inputs in;
     struct media_pool *pool;
     struct validate_job *jobs;
-    int c, json = 0, media_jobs = opts_default_media_jobs();
+    int c, json = 0, conform = 0, media_jobs = opts_default_media_jobs();
     int counts[3] = {0, 0, 0};
     double timeout = OPTS_MEDIA_TIMEOUT_MS / 1000.0, cost = 0, billed = 0;
     size_t i;
@@ -165,6 +266,9 @@ int cmd_validate(int argc, char **argv)
         switch (c) {
         case 'J':
             json = 1;
+            break;
+        case 'C':
+            conform = 1;
             break;
         case 'j':
             if (opts_int("--media-jobs", optarg, 1, 256, &media_jobs) < 0)
@@ -198,7 +302,6 @@ int cmd_validate(int argc, char **argv)
     inputs_collect(&in, &m);
     pool = media_pool_new(NULL, media_jobs, (int64_t)(timeout * 1000));
     inputs_probe(&in, pool);
-    media_pool_free(pool);
 
     jobs = xcalloc(m.njobs, sizeof(*jobs));
     for (i = 0; i < m.njobs; i++) {
@@ -209,15 +312,24 @@ int cmd_validate(int argc, char **argv)
         v->audio = v->mj->audio ? inputs_find(&in, v->mj->audio) : NULL;
         validate_plan(&m, v);
         counts[v->plan.verdict]++;
-        if (v->plan.verdict != PLAN_REJECT) {
-            cost += v->plan.cost;
-            billed += v->plan.billed_seconds;
-        }
+    }
+    if (conform)
+        validate_conform(&m, jobs, pool, counts);
+    media_pool_free(pool);
+    for (i = 0; i < m.njobs; i++) {
+        if (jobs[i].plan.verdict == PLAN_REJECT)
+            continue;
+        cost += jobs[i].plan.cost;
+        billed += jobs[i].plan.billed_seconds;
     }
     if (json)
         validate_print_json(&m, jobs, counts, cost, billed);
     else
         validate_print_text(&m, jobs, counts, cost, billed);
+    for (i = 0; i < m.njobs; i++) {
+        prep_release(&jobs[i].prep[0]);
+        prep_release(&jobs[i].prep[1]);
+    }
     free(jobs);
     inputs_release(&in);
     manifest_release(&m);

@@ -23,6 +23,7 @@ static const struct verb verbs[] = {
     {"validate", cmd_validate,
      "probe and plan every job of a manifest; spend nothing"},
     {"probe", cmd_probe, "print the media facts of files as JSON"},
+    {"conform", cmd_conform, "make one file fit the model's limits"},
 };
 
 static void usage(FILE *f)

@@ -395,3 +395,36 @@ void media_pool_free(struct media_pool *p)
     free(p->self);
     free(p);
 }
+
+struct media_one {
+    cJSON *reply;
+    struct dub_err err;
+    int ok;
+};
+
+static void media_one_done(void *arg, const struct media_result *r)
+{
+    struct media_one *one = arg;
+
+    one->ok = r->ok;
+    if (r->ok)
+        one->reply = cJSON_Duplicate(r->reply, 1);
+    else
+        one->err = r->err;
+}
+
+int media_pool_run(struct media_pool *p, cJSON *task, const char *label,
+                   cJSON **reply, struct dub_err *e)
+{
+    struct media_one one = {0};
+
+    media_pool_submit(p, task, label, media_one_done, &one);
+    media_pool_drain(p);
+    if (!one.ok) {
+        if (e)
+            *e = one.err;
+        return -1;
+    }
+    *reply = one.reply;
+    return 0;
+}

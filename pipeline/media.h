@@ -60,5 +60,9 @@ int media_pool_timeout(struct media_pool *p);
 int media_pool_pending(struct media_pool *p);
 /* Runs the pool until no task is left. */
 void media_pool_drain(struct media_pool *p);
+/* Runs one task to the end (with anything else queued).  On success
+ * *reply is the worker's reply, owned by the caller (cJSON_Delete). */
+int media_pool_run(struct media_pool *p, struct cJSON *task, const char *label,
+                   struct cJSON **reply, struct dub_err *e);
 
 #endif

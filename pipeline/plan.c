@@ -461,6 +461,17 @@ void plan_make(const struct plan_limits *lim, const struct plan_policy *pol,
     plan_billing(price, out);
 }
 
+void plan_make_audio(const struct plan_limits *lim,
+                     const struct plan_policy *pol, const struct facts *audio,
+                     struct plan *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->verdict = PLAN_ACCEPT;
+    plan_audio(lim, pol, audio, out);
+    if (out->verdict != PLAN_REJECT && out->audio.step != PLAN_KEEP)
+        out->verdict = PLAN_CONFORM;
+}
+
 /* ==== Descriptions ====================================================== */
 
 struct plan_text {

@@ -136,6 +136,11 @@ void plan_make(const struct plan_limits *lim, const struct plan_policy *pol,
                const struct plan_pricing *price, const struct facts *video,
                const struct facts *audio, struct plan *out);
 
+/* Plans an audio file alone (dubbatch conform --as audio). */
+void plan_make_audio(const struct plan_limits *lim,
+                     const struct plan_policy *pol, const struct facts *audio,
+                     struct plan *out);
+
 /* What the plan does, in words: "scale 3840x2160 -> 1920x1080; trim 12.00 s
  * -> 9.97 s (299 frames)", or "as is".  Writes at most outlen bytes. */
 void plan_describe_video(const struct plan *p, const struct facts *video,

@@ -80,6 +80,10 @@ cJSON *report_job_json(const struct report_job *j)
         for (k = 0; k < p->nwarnings; k++)
             cJSON_AddItemToArray(w, cJSON_CreateString(p->warnings[k]));
     }
+    if (j->conformed_video)
+        cJSON_AddStringToObject(o, "conformed_video", j->conformed_video);
+    if (j->conformed_audio)
+        cJSON_AddStringToObject(o, "conformed_audio", j->conformed_audio);
     if (j->video)
         cJSON_AddItemToObject(o, "video_facts", wire_facts(j->video));
     if (j->audio)

@@ -27,6 +27,8 @@ struct report_job {
     const struct state_job *st;  /* NULL when nothing was recorded */
     const char *state;           /* state name to report */
     const char *reason;          /* why not done, or NULL */
+    const char *conformed_video; /* work files, when made */
+    const char *conformed_audio;
 };
 
 struct report_batch {

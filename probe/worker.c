@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "conform.h"
 #include "probe.h"
 #include "thumb.h"
 #include "util.h"
@@ -95,6 +96,40 @@ static int worker_thumb(const cJSON *task, cJSON *reply, struct dub_err *e)
     return 0;
 }
 
+/* Conforms one file and probes the result, so the caller can check it
+ * against the same limits as any input (design.md section 6). */
+static int worker_conform(const cJSON *task, cJSON *reply, struct dub_err *e)
+{
+    const char *in = worker_str(task, "in");
+    const char *out = worker_str(task, "out");
+    const char *kind = worker_str(task, "kind");
+    const cJSON *plan = cJSON_GetObjectItemCaseSensitive(task, "plan");
+    struct facts f, result;
+    int rc;
+
+    if (!in || !out || !kind ||
+        wire_facts_parse(cJSON_GetObjectItemCaseSensitive(task, "facts"), &f) < 0)
+        return dub_errf(e, DUB_EINTERNAL, "malformed conform task");
+    worker_faults(in);
+    if (strcmp(kind, "video") == 0) {
+        struct plan_video pv;
+
+        if (wire_plan_video_parse(plan, &pv) < 0)
+            return dub_errf(e, DUB_EINTERNAL, "conform task without a plan");
+        rc = conform_video(in, &f, &pv, out, e);
+    } else {
+        struct plan_audio pa;
+
+        if (wire_plan_audio_parse(plan, &pa) < 0)
+            return dub_errf(e, DUB_EINTERNAL, "conform task without a plan");
+        rc = conform_audio(in, &f, &pa, out, e);
+    }
+    if (rc < 0 || probe_file(out, &result, e) < 0)
+        return -1;
+    cJSON_AddItemToObject(reply, "facts", wire_facts(&result));
+    return 0;
+}
+
 struct worker_op {
     const char *name;
     int (*run)(const cJSON *task, cJSON *reply, struct dub_err *e);
@@ -104,6 +139,7 @@ static const struct worker_op worker_ops[] = {
     {"probe", worker_probe},
     {"hash", worker_hash},
     {"thumb", worker_thumb},
+    {"conform", worker_conform},
 };
 
 static char *worker_handle(const char *line)

@@ -54,7 +54,8 @@ ff -f lavfi -i testsrc2=size=1280x720:rate=25 -t 4 -c:v libx265 -preset ultrafas
 ff -f lavfi -i testsrc2=size=1440x1080:rate=25 -t 4 $X264 -vf setsar=4/3 "$tmp/anamorphic.mp4"
 ff -f lavfi -i testsrc2=size=1280x720:rate=25 -t 4 $X264 "$tmp/noaudio.mp4"
 ff -f lavfi -i testsrc2=size=1280x720:rate=25 $A -t 4 $X264 -c:a aac -shortest "$tmp/h264.mkv"
-ff -f lavfi -i testsrc2=size=1281x721:rate=25 -t 4 -c:v libx264 -preset ultrafast -pix_fmt yuv444p "$tmp/odd_1281x721.mp4"
+# testsrc2 rounds its size to even numbers: crop to the odd size instead.
+ff -f lavfi -i testsrc2=size=1282x722:rate=25 -t 4 -vf format=yuv444p,crop=1281:721:0:0 -c:v libx264 -preset ultrafast -pix_fmt yuv444p "$tmp/odd_1281x721.mp4"
 ff -f lavfi -i testsrc2=size=1280x720:rate=30000/1001 -frames:v 150 $X264 "$tmp/billing_5005ms.mp4"
 ff -f lavfi -i testsrc2=size=1920x1080:rate=25 -t 3 -c:v prores_ks -profile:v 3 "$tmp/prores.mov"
 ff -f lavfi -i testsrc2=size=1280x720:rate=25 $A -t 4 $X264 -c:a aac -shortest "$tmp/clip with spaces ñandú.mp4"
@@ -99,6 +100,7 @@ want "cover art" "$(probe -select_streams v:0 -show_entries stream_disposition=a
 want "raw.aac format" "$(probe -show_entries format=format_name "$tmp/raw.aac")" "aac"
 want "billing frames" "$(probe -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "$tmp/billing_5005ms.mp4")" "150"
 want "exact 10 s frames" "$(probe -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "$tmp/ok_exact_10s.mp4")" "250"
+want "odd size" "$(probe -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$tmp/odd_1281x721.mp4")" "1281,721"
 want "tenbit pix_fmt" "$(probe -select_streams v:0 -show_entries stream=pix_fmt "$tmp/tenbit.mp4")" "yuv420p10le"
 
 ls "$tmp" | sed 's/^/  /' >"$tmp/MANIFEST.txt"

@@ -1,0 +1,195 @@
+/*
+ * dubbatch conform IN -o OUT: makes one file fit the model, for one-off use
+ * and debugging.  The same path as a batch: probe and conform run in a
+ * media worker, the plan is the batch's plan with the default policy, and
+ * the result is probed again and must pass the checks any input must pass.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cmd.h"
+#include "media.h"
+#include "opts.h"
+#include "plan.h"
+#include "wire.h"
+
+static const struct plan_policy conform_policy = {
+    PLAN_FIT_PAD, PLAN_SHORT_LOOP, PLAN_LONG_TRIM, PLAN_LONG_TRIM};
+static const struct plan_pricing conform_price = {0.014, 5.0};
+
+static void conform_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: dubbatch conform [OPTIONS] IN -o OUT\n"
+            "Makes IN fit the model's limits with the default policy (pad, "
+            "loop, trim) and\nchecks the result.\n"
+            "  -o, --output OUT     where to write (.mp4 for video; .m4a or "
+            "the stream's own\n"
+            "                       extension for audio)\n"
+            "  --endpoint E         audio-to-video (default) or text-to-video\n"
+            "  --as video|audio     what IN is for (default: video)\n"
+            "  --media-timeout SEC  kill the worker after this (600)\n"
+            "Exit 0 when OUT was written (or IN already fits), 1 when IN "
+            "cannot be made to fit.\n");
+}
+
+/* Asks a worker to probe path; fills f. */
+static int conform_probe(struct media_pool *pool, const char *path,
+                         struct facts *f, struct dub_err *e)
+{
+    cJSON *task = cJSON_CreateObject(), *reply;
+    int rc;
+
+    cJSON_AddStringToObject(task, "op", "probe");
+    cJSON_AddStringToObject(task, "path", path);
+    if (media_pool_run(pool, task, path, &reply, e) < 0)
+        return -1;
+    rc = wire_facts_parse(cJSON_GetObjectItemCaseSensitive(reply, "facts"), f);
+    cJSON_Delete(reply);
+    if (rc < 0)
+        return dub_errf(e, DUB_EWORKER, "no facts for '%s'", path);
+    return 0;
+}
+
+static void conform_plan(const struct plan_limits *lim, int audio,
+                         const struct facts *f, struct plan *p)
+{
+    if (audio)
+        plan_make_audio(lim, &conform_policy, f, p);
+    else
+        plan_make(lim, &conform_policy, &conform_price, f, NULL, p);
+}
+
+int cmd_conform(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"endpoint", required_argument, NULL, 'E'},
+        {"as", required_argument, NULL, 'a'},
+        {"media-timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    enum plan_endpoint ep = PLAN_A2V;
+    const struct plan_limits *lim;
+    const char *in, *out = NULL;
+    double timeout = OPTS_MEDIA_TIMEOUT_MS / 1000.0;
+    struct media_pool *pool;
+    struct dub_err e = {0};
+    struct facts f, got;
+    struct plan p, check;
+    char desc[1024], ext[8];
+    cJSON *task, *reply = NULL;
+    int c, audio = 0, rc = EXIT_SOME_FAILED;
+
+    while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            out = optarg;
+            break;
+        case 'E':
+            if (plan_endpoint_parse(optarg, &ep) < 0) {
+                fprintf(stderr, "dubbatch: --endpoint is audio-to-video or "
+                                "text-to-video, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'a':
+            if (strcmp(optarg, "video") != 0 && strcmp(optarg, "audio") != 0) {
+                fprintf(stderr, "dubbatch: --as is video or audio\n");
+                return EXIT_USAGE;
+            }
+            audio = strcmp(optarg, "audio") == 0;
+            break;
+        case 't':
+            if (opts_double("--media-timeout", optarg, 0.1, 86400, &timeout) < 0)
+                return EXIT_USAGE;
+            break;
+        case 'h':
+            conform_usage(stdout);
+            return EXIT_DONE;
+        default:
+            conform_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1 || !out) {
+        conform_usage(stderr);
+        return EXIT_USAGE;
+    }
+    in = argv[optind];
+    lim = plan_limits_get(ep);
+    if (audio && !lim->needs_audio) {
+        fprintf(stderr, "dubbatch: text-to-video takes no audio file\n");
+        return EXIT_USAGE;
+    }
+    pool = media_pool_new(NULL, 1, (int64_t)(timeout * 1000));
+    if (conform_probe(pool, in, &f, &e) < 0) {
+        fprintf(stderr, "dubbatch: %s\n", e.msg);
+        goto out;
+    }
+    conform_plan(lim, audio, &f, &p);
+    if (p.verdict == PLAN_REJECT) {
+        fprintf(stderr, "dubbatch: '%s' cannot be made to fit: %s\n", in,
+                p.reason);
+        goto out;
+    }
+    if (audio)
+        plan_describe_audio(&p, &f, desc, sizeof(desc));
+    else
+        plan_describe_video(&p, &f, desc, sizeof(desc));
+    if (p.verdict == PLAN_ACCEPT) {
+        printf("%s: already fits %s; nothing written\n", in, lim->name);
+        rc = EXIT_DONE;
+        goto out;
+    }
+    util_ext(out, ext, sizeof(ext));
+    if (strcmp(ext, audio ? p.audio.ext : "mp4") != 0) {
+        fprintf(stderr, "dubbatch: the output must end in .%s (%s)\n",
+                audio ? p.audio.ext : "mp4", desc);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    task = cJSON_CreateObject();
+    cJSON_AddStringToObject(task, "op", "conform");
+    cJSON_AddStringToObject(task, "kind", audio ? "audio" : "video");
+    cJSON_AddStringToObject(task, "in", in);
+    cJSON_AddStringToObject(task, "out", out);
+    cJSON_AddItemToObject(task, "facts", wire_facts(&f));
+    cJSON_AddItemToObject(task, "plan", audio ? wire_plan_audio(&p.audio)
+                                              : wire_plan_video(&p.video));
+    if (media_pool_run(pool, task, in, &reply, &e) < 0) {
+        fprintf(stderr, "dubbatch: %s\n", e.msg);
+        goto out;
+    }
+    wire_facts_parse(cJSON_GetObjectItemCaseSensitive(reply, "facts"), &got);
+    conform_plan(lim, audio, &got, &check);
+    if (check.verdict != PLAN_ACCEPT) {
+        cJSON *fb = wire_facts(&f), *fa = wire_facts(&got);
+        char *before = cJSON_PrintUnformatted(fb);
+        char *after = cJSON_PrintUnformatted(fa);
+
+        fprintf(stderr,
+                "dubbatch: '%s' still does not fit after conforming (%s)\n"
+                "  input:  %s\n  output: %s\n",
+                out, check.verdict == PLAN_REJECT ? check.reason
+                                                  : "it would need more work",
+                before, after);
+        free(before);
+        free(after);
+        cJSON_Delete(fb);
+        cJSON_Delete(fa);
+        goto out;
+    }
+    printf("%s -> %s: %s\n", in, out, desc);
+    rc = EXIT_DONE;
+out:
+    cJSON_Delete(reply);
+    media_pool_free(pool);
+    return rc;
+}

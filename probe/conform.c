@@ -1,0 +1,647 @@
+/*
+ * conform: plan -> compliant file, in process with libav (dubbatch never
+ * runs the ffmpeg program).
+ *
+ * Shaped like FFmpeg's doc/examples transcode.c and remux.c: one static
+ * function per stage returning an AVERROR, a context struct on the caller's
+ * stack instead of globals, drain loops where EAGAIN and EOF are flow
+ * control, and one end: label.  AVERROR never leaves this file: it becomes a
+ * struct dub_err with av_strerror's words.
+ *
+ * The video is cut by counting frames out of the filter graph, never by
+ * time, so a 10 s limit gives 300 frames at 30 fps or 299 at 29.97, and the
+ * file is never 10.01 s long (field-notes d4).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "conform.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+
+/* libx264 settings.  CRF 18 is visually lossless for talking heads, which
+ * matters because the model re-renders the mouth from what it is given;
+ * "fast" is within a few percent of "medium" in size at that CRF and
+ * markedly quicker on 2 cores. */
+#define CONFORM_X264_PRESET "fast"
+#define CONFORM_X264_CRF "18"
+/* Bit-rate ceiling.  40 Mb/s keeps 10 s at 50 MB, half the 100 MB limit;
+ * longer text-to-video clips get a lower ceiling from the same budget. */
+#define CONFORM_MAXRATE_CAP 40000000
+#define CONFORM_BYTE_SHARE 0.8
+/* Audio re-encodes at 0.85x the bit rate while the file is over the byte
+ * limit (field-notes d8), a bounded number of times. */
+#define CONFORM_AUDIO_RETRIES 4
+#define CONFORM_AUDIO_STEP 0.85
+
+struct conv {
+    AVFormatContext *ic, *oc;
+    AVCodecContext *dec, *enc;
+    AVFilterGraph *graph;
+    AVFilterContext *src, *sink;
+    AVFrame *frame, *filt;
+    AVPacket *pkt;
+    AVStream *ost;
+    int index;          /* input stream */
+    int input_done;     /* decoder flushed, source closed */
+    int64_t end_pts;    /* where the last decoded frame ends */
+    int64_t want;       /* frames (video) or samples (audio) to write */
+    int64_t done;
+};
+
+static int conform_error(struct dub_err *e, const char *in, const char *what,
+                         int ret)
+{
+    char buf[AV_ERROR_MAX_STRING_SIZE];
+
+    av_strerror(ret, buf, sizeof(buf));
+    return dub_errf(e, DUB_EMEDIA, "conform '%s': %s: %s", in, what, buf);
+}
+
+/* ==== Filter descriptions (pure) ======================================== */
+
+struct conform_text {
+    char *out;
+    size_t n, len;
+};
+
+static void conform_add(struct conform_text *t, const char *fmt, ...)
+    DUB_PRINTF(2, 3);
+
+static void conform_add(struct conform_text *t, const char *fmt, ...)
+{
+    va_list ap;
+    int k;
+
+    if (t->len + 1 >= t->n)
+        return;
+    if (t->len > 0)
+        t->out[t->len++] = ',';
+    va_start(ap, fmt);
+    k = vsnprintf(t->out + t->len, t->n - t->len, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        t->len += (size_t)k;
+    if (t->len >= t->n)
+        t->len = t->n - 1;
+    t->out[t->len] = '\0';
+}
+
+void conform_video_filters(const struct facts *f, const struct plan_video *pv,
+                           char *out, size_t n)
+{
+    struct conform_text t = {out, n, 0};
+    double fps = (double)pv->fps_num / pv->fps_den;
+
+    if (!n)
+        return;
+    out[0] = '\0';
+    if (pv->rotation == 90)
+        conform_add(&t, "transpose=clock");
+    else if (pv->rotation == 180)
+        conform_add(&t, "hflip,vflip");
+    else if (pv->rotation == 270)
+        conform_add(&t, "transpose=cclock");
+    /* The plan's size is already upright and in square pixels, so one
+     * scale fixes size and pixel aspect together. */
+    conform_add(&t, "scale=%d:%d:flags=lanczos", pv->scale_w, pv->scale_h);
+    conform_add(&t, "setsar=1");
+    if (pv->why & PLAN_V_PAD)
+        conform_add(&t, "pad=%d:%d:(ow-iw)/2:(oh-ih)/2:color=black",
+                    pv->out_w, pv->out_h);
+    else if (pv->why & PLAN_V_CROP)
+        conform_add(&t, "crop=%d:%d:(iw-ow)/2:(ih-oh)/2", pv->out_w,
+                    pv->out_h);
+    conform_add(&t, "fps=%d/%d", pv->fps_num, pv->fps_den);
+    if (pv->why & PLAN_V_LOOP) {
+        /* loop keeps the frames in memory: a short clip is at most 2 s. */
+        long size = (long)ceil(pv->in_duration * fps) + 2;
+
+        conform_add(&t, "loop=loop=-1:size=%ld:start=0",
+                    size > 32767 ? 32767 : size);
+    } else if (pv->why & PLAN_V_FREEZE) {
+        conform_add(&t, "tpad=stop_mode=clone:stop_duration=%.3f",
+                    pv->duration - pv->in_duration + 1.0);
+    }
+    conform_add(&t, "format=yuv420p");
+    (void)f;
+}
+
+void conform_audio_filters(const struct facts *f, const struct plan_audio *pa,
+                           char *out, size_t n)
+{
+    struct conform_text t = {out, n, 0};
+
+    if (!n)
+        return;
+    out[0] = '\0';
+    conform_add(&t, "aformat=sample_fmts=fltp:sample_rates=%d:channel_layouts=%s",
+                pa->sample_rate, pa->channels == 1 ? "mono" : "stereo");
+    /* Silence is added without end; the writer stops at the planned count. */
+    if (pa->why & PLAN_A_PAD)
+        conform_add(&t, "apad");
+    (void)f;
+}
+
+/* ==== Shared stages ===================================================== */
+
+static int conform_open_input(struct conv *c, const char *in, int index)
+{
+    AVDictionary *opts = NULL;
+    const AVCodec *codec;
+    int ret;
+
+    av_dict_set(&opts, "protocol_whitelist", "file", 0);
+    ret = avformat_open_input(&c->ic, in, NULL, &opts);
+    av_dict_free(&opts);
+    if (ret < 0)
+        return ret;
+    if ((ret = avformat_find_stream_info(c->ic, NULL)) < 0)
+        return ret;
+    if (index < 0 || (unsigned)index >= c->ic->nb_streams)
+        return AVERROR_STREAM_NOT_FOUND;
+    c->index = index;
+    codec = avcodec_find_decoder(c->ic->streams[index]->codecpar->codec_id);
+    if (!codec)
+        return AVERROR_DECODER_NOT_FOUND;
+    c->dec = avcodec_alloc_context3(codec);
+    if (!c->dec)
+        return AVERROR(ENOMEM);
+    if ((ret = avcodec_parameters_to_context(
+             c->dec, c->ic->streams[index]->codecpar)) < 0)
+        return ret;
+    c->dec->pkt_timebase = c->ic->streams[index]->time_base;
+    return avcodec_open2(c->dec, codec, NULL);
+}
+
+static const char *conform_muxer(const char *out)
+{
+    char ext[8];
+
+    util_ext(out, ext, sizeof(ext));
+    if (strcmp(ext, "m4a") == 0)
+        return "ipod";
+    if (strcmp(ext, "mp3") == 0)
+        return "mp3";
+    return "mp4";
+}
+
+/* The output container, with one stream; faststart puts the index first
+ * so fal (or a browser) can read the file while it downloads. */
+static int conform_open_output(struct conv *c, const char *tmp,
+                               const char *out)
+{
+    int ret;
+
+    ret = avformat_alloc_output_context2(&c->oc, NULL, conform_muxer(out), tmp);
+    if (ret < 0)
+        return ret;
+    c->ost = avformat_new_stream(c->oc, NULL);
+    if (!c->ost)
+        return AVERROR(ENOMEM);
+    return avio_open(&c->oc->pb, tmp, AVIO_FLAG_WRITE);
+}
+
+static int conform_write_header(struct conv *c)
+{
+    AVDictionary *opts = NULL;
+    int ret;
+
+    if (strcmp(c->oc->oformat->name, "mp3") != 0)
+        av_dict_set(&opts, "movflags", "+faststart", 0);
+    ret = avformat_write_header(c->oc, &opts);
+    av_dict_free(&opts);
+    return ret;
+}
+
+static void conform_close(struct conv *c)
+{
+    if (c->oc && !(c->oc->oformat->flags & AVFMT_NOFILE))
+        avio_closep(&c->oc->pb);
+    avformat_free_context(c->oc);
+    avformat_close_input(&c->ic);
+    avcodec_free_context(&c->dec);
+    avcodec_free_context(&c->enc);
+    avfilter_graph_free(&c->graph);
+    av_frame_free(&c->frame);
+    av_frame_free(&c->filt);
+    av_packet_free(&c->pkt);
+    memset(c, 0, sizeof(*c));
+}
+
+/* Sends one frame (NULL: flush) to the encoder and writes what comes out. */
+static int conform_encode(struct conv *c, AVFrame *f)
+{
+    int ret = avcodec_send_frame(c->enc, f);
+
+    while (ret >= 0) {
+        ret = avcodec_receive_packet(c->enc, c->pkt);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+            return 0;
+        if (ret < 0)
+            return ret;
+        av_packet_rescale_ts(c->pkt, c->enc->time_base, c->ost->time_base);
+        c->pkt->stream_index = 0;
+        /* av_interleaved_write_frame takes the packet's contents. */
+        if ((ret = av_interleaved_write_frame(c->oc, c->pkt)) < 0)
+            return ret;
+    }
+    return ret;
+}
+
+/* Feeds the filter graph one decoded frame.  Frames the decoder already
+ * holds come first; only when it wants more is a packet read.  At the end
+ * of the input the decoder is flushed and the source closed. */
+static int conform_feed(struct conv *c)
+{
+    int ret;
+
+    for (;;) {
+        ret = avcodec_receive_frame(c->dec, c->frame);
+        if (ret == 0) {
+            c->frame->pts = c->frame->best_effort_timestamp;
+            if (c->frame->pts != AV_NOPTS_VALUE)
+                c->end_pts = c->frame->pts + c->frame->pkt_duration;
+            ret = av_buffersrc_add_frame_flags(c->src, c->frame,
+                                               AV_BUFFERSRC_FLAG_KEEP_REF);
+            av_frame_unref(c->frame);
+            return ret;
+        }
+        if (ret == AVERROR_EOF) {
+            /* Closing at the end of the last frame, not at its start, lets
+             * the fps filter keep that frame (as the ffmpeg CLI does). */
+            c->input_done = 1;
+            return av_buffersrc_close(c->src, c->end_pts, 0);
+        }
+        if (ret != AVERROR(EAGAIN))
+            return ret;
+        ret = av_read_frame(c->ic, c->pkt);
+        if (ret == AVERROR_EOF) {
+            avcodec_send_packet(c->dec, NULL);
+            continue;
+        }
+        if (ret < 0)
+            return ret;
+        if (c->pkt->stream_index != c->index) {
+            av_packet_unref(c->pkt);
+            continue;
+        }
+        ret = avcodec_send_packet(c->dec, c->pkt);
+        av_packet_unref(c->pkt);
+        /* A damaged packet is skipped, as the ffmpeg CLI does. */
+        if (ret < 0 && ret != AVERROR_INVALIDDATA)
+            return ret;
+    }
+}
+
+static int conform_graph(struct conv *c, const char *srcname,
+                         const char *args, const char *desc)
+{
+    const char *sinkname = strcmp(srcname, "buffer") == 0 ? "buffersink"
+                                                           : "abuffersink";
+    AVFilterInOut *outs = avfilter_inout_alloc();
+    AVFilterInOut *ins = avfilter_inout_alloc();
+    int ret;
+
+    c->graph = avfilter_graph_alloc();
+    if (!outs || !ins || !c->graph) {
+        ret = AVERROR(ENOMEM);
+        goto end;
+    }
+    ret = avfilter_graph_create_filter(&c->src, avfilter_get_by_name(srcname),
+                                       "in", args, NULL, c->graph);
+    if (ret < 0)
+        goto end;
+    ret = avfilter_graph_create_filter(&c->sink,
+                                       avfilter_get_by_name(sinkname), "out",
+                                       NULL, NULL, c->graph);
+    if (ret < 0)
+        goto end;
+    outs->name = av_strdup("in");
+    outs->filter_ctx = c->src;
+    ins->name = av_strdup("out");
+    ins->filter_ctx = c->sink;
+    if ((ret = avfilter_graph_parse_ptr(c->graph, desc, &ins, &outs, NULL)) < 0)
+        goto end;
+    ret = avfilter_graph_config(c->graph, NULL);
+end:
+    avfilter_inout_free(&ins);
+    avfilter_inout_free(&outs);
+    return ret;
+}
+
+/*
+ * Pulls filtered frames and encodes them until `want` units (frames, or
+ * samples for audio) are written or the graph ends.  Output timestamps are
+ * the running count, so the result is constant-rate by construction; the
+ * last audio frame is shortened to land exactly on the planned length.
+ */
+static int conform_pump(struct conv *c, int audio)
+{
+    int ret;
+
+    while (c->done < c->want) {
+        ret = av_buffersink_get_frame(c->sink, c->filt);
+        if (ret == AVERROR(EAGAIN)) {
+            if (c->input_done)
+                break;
+            if ((ret = conform_feed(c)) < 0)
+                return ret;
+            continue;
+        }
+        if (ret == AVERROR_EOF)
+            break;
+        if (ret < 0)
+            return ret;
+        c->filt->pts = c->done;
+        c->filt->pict_type = AV_PICTURE_TYPE_NONE;
+        if (audio) {
+            if (c->done + c->filt->nb_samples > c->want)
+                c->filt->nb_samples = (int)(c->want - c->done);
+            c->done += c->filt->nb_samples;
+        } else {
+            c->done++;
+        }
+        ret = conform_encode(c, c->filt);
+        av_frame_unref(c->filt);
+        if (ret < 0)
+            return ret;
+    }
+    if ((ret = conform_encode(c, NULL)) < 0)
+        return ret;
+    return av_write_trailer(c->oc);
+}
+
+static int conform_finish(const char *tmp, const char *out, int ret,
+                          const char *in, struct dub_err *e)
+{
+    if (ret < 0) {
+        unlink(tmp);
+        return conform_error(e, in, "cannot conform", ret);
+    }
+    if (rename(tmp, out) < 0) {
+        unlink(tmp);
+        return dub_errf(e, DUB_EIO, "cannot rename '%s' to '%s'", tmp, out);
+    }
+    return 0;
+}
+
+/* ==== Stream copy (remux.c) ============================================= */
+
+static int conform_remux(const char *in, int index, const char *out,
+                         struct dub_err *e)
+{
+    struct conv c = {0};
+    char *tmp = xasprintf("%s.tmp", out);
+    AVDictionary *opts = NULL;
+    AVStream *ist;
+    int ret, rc;
+
+    av_dict_set(&opts, "protocol_whitelist", "file", 0);
+    ret = avformat_open_input(&c.ic, in, NULL, &opts);
+    av_dict_free(&opts);
+    if (ret < 0)
+        goto end;
+    if ((ret = avformat_find_stream_info(c.ic, NULL)) < 0)
+        goto end;
+    if (index < 0 || (unsigned)index >= c.ic->nb_streams) {
+        ret = AVERROR_STREAM_NOT_FOUND;
+        goto end;
+    }
+    ist = c.ic->streams[index];
+    if (!(c.pkt = av_packet_alloc()) ||
+        (ret = conform_open_output(&c, tmp, out)) < 0)
+        goto end;
+    if ((ret = avcodec_parameters_copy(c.ost->codecpar, ist->codecpar)) < 0)
+        goto end;
+    /* The source container's tag may mean nothing in the new one. */
+    c.ost->codecpar->codec_tag = 0;
+    c.ost->time_base = ist->time_base;
+    if ((ret = conform_write_header(&c)) < 0)
+        goto end;
+    while ((ret = av_read_frame(c.ic, c.pkt)) >= 0) {
+        if (c.pkt->stream_index != index) {
+            av_packet_unref(c.pkt);
+            continue;
+        }
+        av_packet_rescale_ts(c.pkt, ist->time_base, c.ost->time_base);
+        c.pkt->stream_index = 0;
+        c.pkt->pos = -1;
+        if ((ret = av_interleaved_write_frame(c.oc, c.pkt)) < 0)
+            goto end;
+    }
+    ret = av_write_trailer(c.oc);
+end:
+    if (ret == AVERROR_EOF)
+        ret = 0;
+    conform_close(&c);
+    rc = conform_finish(tmp, out, ret, in, e);
+    free(tmp);
+    return rc;
+}
+
+/* ==== Video ============================================================= */
+
+static int conform_video_encoder(struct conv *c, const struct plan_video *pv)
+{
+    const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
+    AVCodecContext *enc;
+    double budget;
+    int64_t maxrate;
+    int ret;
+
+    if (!codec)
+        return AVERROR_ENCODER_NOT_FOUND;
+    enc = c->enc = avcodec_alloc_context3(codec);
+    if (!enc)
+        return AVERROR(ENOMEM);
+    enc->width = pv->out_w;
+    enc->height = pv->out_h;
+    enc->pix_fmt = AV_PIX_FMT_YUV420P;
+    enc->sample_aspect_ratio = (AVRational){1, 1};
+    enc->time_base = (AVRational){pv->fps_den, pv->fps_num};
+    enc->framerate = (AVRational){pv->fps_num, pv->fps_den};
+    enc->color_primaries = AVCOL_PRI_BT709;
+    enc->color_trc = AVCOL_TRC_BT709;
+    enc->colorspace = AVCOL_SPC_BT709;
+    enc->color_range = AVCOL_RANGE_MPEG;
+    budget = CONFORM_BYTE_SHARE *
+             (double)plan_limits_get(PLAN_A2V)->video_max_bytes * 8.0 /
+             fmax(pv->duration, 1.0);
+    maxrate = (int64_t)fmin(CONFORM_MAXRATE_CAP, budget);
+    enc->rc_max_rate = maxrate;
+    enc->rc_buffer_size = (int)fmin(2.0 * maxrate, INT32_MAX);
+    av_opt_set(enc->priv_data, "preset", CONFORM_X264_PRESET, 0);
+    av_opt_set(enc->priv_data, "crf", CONFORM_X264_CRF, 0);
+    if (c->oc->oformat->flags & AVFMT_GLOBALHEADER)
+        enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if ((ret = avcodec_open2(enc, codec, NULL)) < 0)
+        return ret;
+    if ((ret = avcodec_parameters_from_context(c->ost->codecpar, enc)) < 0)
+        return ret;
+    c->ost->time_base = enc->time_base;
+    c->ost->avg_frame_rate = enc->framerate;
+    return 0;
+}
+
+int conform_video(const char *in, const struct facts *f,
+                  const struct plan_video *pv, const char *out,
+                  struct dub_err *e)
+{
+    struct conv c = {0};
+    char *tmp, desc[512], args[256];
+    AVStream *ist;
+    AVRational sar;
+    int ret, rc;
+
+    if (pv->step == PLAN_KEEP)
+        return dub_errf(e, DUB_EINTERNAL, "'%s' needs no conforming", in);
+    if (!f->has_video)
+        return dub_errf(e, DUB_EMEDIA, "'%s' has no video stream", in);
+    if (pv->step == PLAN_REMUX)
+        return conform_remux(in, f->video.index, out, e);
+
+    tmp = xasprintf("%s.tmp", out);
+    c.frame = av_frame_alloc();
+    c.filt = av_frame_alloc();
+    c.pkt = av_packet_alloc();
+    if (!c.frame || !c.filt || !c.pkt) {
+        ret = AVERROR(ENOMEM);
+        goto end;
+    }
+    if ((ret = conform_open_input(&c, in, f->video.index)) < 0)
+        goto end;
+    ist = c.ic->streams[c.index];
+    sar = c.dec->sample_aspect_ratio;
+    if (sar.num <= 0 || sar.den <= 0)
+        sar = (AVRational){1, 1};
+    snprintf(args, sizeof(args),
+             "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d",
+             c.dec->width, c.dec->height, c.dec->pix_fmt, ist->time_base.num,
+             ist->time_base.den, sar.num, sar.den);
+    conform_video_filters(f, pv, desc, sizeof(desc));
+    if ((ret = conform_graph(&c, "buffer", args, desc)) < 0)
+        goto end;
+    if ((ret = conform_open_output(&c, tmp, out)) < 0 ||
+        (ret = conform_video_encoder(&c, pv)) < 0 ||
+        (ret = conform_write_header(&c)) < 0)
+        goto end;
+    c.want = pv->frames;
+    ret = conform_pump(&c, 0);
+end:
+    conform_close(&c);
+    rc = conform_finish(tmp, out, ret, in, e);
+    free(tmp);
+    return rc;
+}
+
+/* ==== Audio ============================================================= */
+
+static int conform_audio_once(const char *in, const struct facts *f,
+                              const struct plan_audio *pa, int bitrate,
+                              const char *tmp, const char *out)
+{
+    struct conv c = {0};
+    const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_AAC);
+    char desc[256], args[512], layout[128];
+    AVStream *ist;
+    int ret;
+
+    c.frame = av_frame_alloc();
+    c.filt = av_frame_alloc();
+    c.pkt = av_packet_alloc();
+    if (!c.frame || !c.filt || !c.pkt) {
+        ret = AVERROR(ENOMEM);
+        goto end;
+    }
+    if (!codec) {
+        ret = AVERROR_ENCODER_NOT_FOUND;
+        goto end;
+    }
+    if ((ret = conform_open_input(&c, in, f->audio.index)) < 0)
+        goto end;
+    ist = c.ic->streams[c.index];
+    if (c.dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
+        av_channel_layout_default(&c.dec->ch_layout,
+                                  c.dec->ch_layout.nb_channels);
+    av_channel_layout_describe(&c.dec->ch_layout, layout, sizeof(layout));
+    snprintf(args, sizeof(args),
+             "time_base=%d/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s",
+             ist->time_base.num, ist->time_base.den, c.dec->sample_rate,
+             av_get_sample_fmt_name(c.dec->sample_fmt), layout);
+    conform_audio_filters(f, pa, desc, sizeof(desc));
+    if ((ret = conform_graph(&c, "abuffer", args, desc)) < 0)
+        goto end;
+    if ((ret = conform_open_output(&c, tmp, out)) < 0)
+        goto end;
+    c.enc = avcodec_alloc_context3(codec);
+    if (!c.enc) {
+        ret = AVERROR(ENOMEM);
+        goto end;
+    }
+    c.enc->sample_fmt = AV_SAMPLE_FMT_FLTP;
+    c.enc->sample_rate = pa->sample_rate;
+    av_channel_layout_default(&c.enc->ch_layout, pa->channels == 1 ? 1 : 2);
+    c.enc->bit_rate = bitrate;
+    c.enc->time_base = (AVRational){1, pa->sample_rate};
+    if (c.oc->oformat->flags & AVFMT_GLOBALHEADER)
+        c.enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if ((ret = avcodec_open2(c.enc, codec, NULL)) < 0 ||
+        (ret = avcodec_parameters_from_context(c.ost->codecpar, c.enc)) < 0)
+        goto end;
+    c.ost->time_base = c.enc->time_base;
+    /* The AAC encoder takes exactly frame_size samples per frame: the sink
+     * cuts them to size, which spares an AVAudioFifo. */
+    av_buffersink_set_frame_size(c.sink, (unsigned)c.enc->frame_size);
+    if ((ret = conform_write_header(&c)) < 0)
+        goto end;
+    c.want = (int64_t)llround(pa->duration * pa->sample_rate);
+    ret = conform_pump(&c, 1);
+end:
+    conform_close(&c);
+    return ret;
+}
+
+int conform_audio(const char *in, const struct facts *f,
+                  const struct plan_audio *pa, const char *out,
+                  struct dub_err *e)
+{
+    int64_t limit = plan_limits_get(PLAN_A2V)->audio_max_bytes;
+    char *tmp;
+    int bitrate = pa->bitrate, tries, ret = 0, rc;
+    struct stat st;
+
+    if (pa->step == PLAN_KEEP)
+        return dub_errf(e, DUB_EINTERNAL, "'%s' needs no conforming", in);
+    if (!f->has_audio)
+        return dub_errf(e, DUB_EMEDIA, "'%s' has no audio stream", in);
+    if (pa->step == PLAN_REMUX)
+        return conform_remux(in, f->audio.index, out, e);
+    tmp = xasprintf("%s.tmp", out);
+    for (tries = 0; tries < CONFORM_AUDIO_RETRIES; tries++) {
+        ret = conform_audio_once(in, f, pa, bitrate, tmp, out);
+        if (ret < 0 || stat(tmp, &st) < 0 || st.st_size <= limit)
+            break;
+        bitrate = (int)(bitrate * CONFORM_AUDIO_STEP);
+    }
+    if (ret >= 0 && tries == CONFORM_AUDIO_RETRIES) {
+        unlink(tmp);
+        free(tmp);
+        return dub_errf(e, DUB_EREJECT,
+                        "conform '%s': still over %lld bytes at %d b/s", in,
+                        (long long)limit, bitrate);
+    }
+    rc = conform_finish(tmp, out, ret, in, e);
+    free(tmp);
+    return rc;
+}
