@@ -47,6 +47,11 @@ static const struct plan_limits plan_table[] = {
 #define PLAN_BYTE_MARGIN 0.9
 /* A clip this close above a billing step is worth a warning. */
 #define PLAN_BILLING_NEAR 0.25
+/* A stream copy keeps the source's start offset and edit list, which can
+ * add a few hundredths of a second to the container's duration (10.000 s
+ * of H.264 with B-frames copied from Matroska reads 10.023 s).  Within
+ * this much of the limit, re-encode so the frame count decides. */
+#define PLAN_REMUX_MARGIN 0.1
 /* Durations are compared with this slack, so 10.000 s computed from
  * 250/25 does not fail as 10.000000001. */
 #define PLAN_EPS 1e-9
@@ -303,6 +308,8 @@ static void plan_video(const struct plan_limits *lim,
     pv->duration = (double)pv->frames * pv->fps_den / pv->fps_num;
 
     if (pv->why & ~(unsigned)(PLAN_V_CONTAINER | PLAN_V_DROP_AUDIO))
+        pv->step = PLAN_ENCODE;
+    else if (pv->why && vdur > lim->video_max - PLAN_REMUX_MARGIN)
         pv->step = PLAN_ENCODE;
     else if (pv->why)
         pv->step = PLAN_REMUX;

@@ -181,6 +181,8 @@ static int conform_open_input(struct conv *c, const char *in, int index)
              c->dec, c->ic->streams[index]->codecpar)) < 0)
         return ret;
     c->dec->pkt_timebase = c->ic->streams[index]->time_base;
+    /* The API's default is one thread; the ffmpeg CLI's is one per core. */
+    c->dec->thread_count = 0;
     return avcodec_open2(c->dec, codec, NULL);
 }
 
@@ -481,6 +483,7 @@ static int conform_video_encoder(struct conv *c, const struct plan_video *pv)
     maxrate = (int64_t)fmin(CONFORM_MAXRATE_CAP, budget);
     enc->rc_max_rate = maxrate;
     enc->rc_buffer_size = (int)fmin(2.0 * maxrate, INT32_MAX);
+    enc->thread_count = 0; /* as the ffmpeg CLI: one per core */
     av_opt_set(enc->priv_data, "preset", CONFORM_X264_PRESET, 0);
     av_opt_set(enc->priv_data, "crf", CONFORM_X264_CRF, 0);
     if (c->oc->oformat->flags & AVFMT_GLOBALHEADER)

@@ -510,7 +510,15 @@ int probe_file(const char *path, struct facts *f, struct dub_err *e)
     }
     if (f->has_audio)
         f->audio.duration_estimated = f->duration_estimated;
-    if (probe_scan(ic, f, f->duration_estimated, e, path) < 0)
+    /* Matroska and others give no per-stream duration: the container's is
+     * the longest stream's, and a video cut against a limit needs its own. */
+    if (probe_scan(ic, f,
+                   f->duration_estimated ||
+                       (f->has_video &&
+                        ic->streams[f->video.index]->duration == AV_NOPTS_VALUE) ||
+                       (f->has_audio &&
+                        ic->streams[f->audio.index]->duration == AV_NOPTS_VALUE),
+                   e, path) < 0)
         goto end;
     if (f->duration <= 0) {
         dub_errf(e, DUB_EMEDIA, "'%s' has no duration (empty or corrupt)",

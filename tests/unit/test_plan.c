@@ -199,11 +199,17 @@ static void video_cases(void)
         CASE("h264 in mkv is a stream copy", f, pol_default, PLAN_CONFORM,
              PLAN_REMUX, PLAN_V_CONTAINER, 1280, 720, 100,
              "remux mkv -> mp4 (stream copy)");
-        f = vid(1280, 720, 25, 1, 9.96);
+        f = vid(1280, 720, 25, 1, 9.8);
         f.duration = 10.05;
         CASE("own audio running long is dropped by stream copy", f,
              pol_default, PLAN_CONFORM, PLAN_REMUX, PLAN_V_DROP_AUDIO, 1280,
-             720, 249, "drop the clip's own audio");
+             720, 245, "drop the clip's own audio");
+        f = vid(1280, 720, 25, 1, 10.0);
+        snprintf(f.container, sizeof(f.container), "matroska,webm");
+        snprintf(f.container_short, sizeof(f.container_short), "mkv");
+        CASE("a copy near the limit is re-encoded so frames decide", f,
+             pol_default, PLAN_CONFORM, PLAN_ENCODE, PLAN_V_CONTAINER, 1280,
+             720, 250, "mkv -> mp4");
         f = vid(1920, 1080, 25, 1, 4.0);
         f.size = 100000001;
         CASE("over 100 MB is re-encoded", f, pol_default, PLAN_CONFORM,
