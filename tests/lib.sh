@@ -41,3 +41,16 @@ contains() {
 lacks() {
     if grep -qF -- "$3" "$2"; then fail "$1" "'$3' unexpectedly in $2:" "$(grep -F -- "$3" "$2" | head -5)"; else pass "$1"; fi
 }
+
+# fakefal_start [ARGS...]: starts scripts/fakefal.py on a random loopback
+# port and sets FAKE_URL and FAKE_PID (the EXIT trap stops it).
+fakefal_start() {
+    rm -f "$T/fake.port"
+    python3 "$TOP/scripts/fakefal.py" --port-file "$T/fake.port" "$@" >"$T/fake.log" 2>&1 &
+    FAKE_PID=$!
+    i=0
+    while [ ! -s "$T/fake.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    FAKE_URL="http://127.0.0.1:$(cat "$T/fake.port")"
+}
+# fakefal_stats: the fake's /__stats JSON on stdout.
+fakefal_stats() { curl -s "$FAKE_URL/__stats"; }
