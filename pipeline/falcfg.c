@@ -1,0 +1,143 @@
+/*
+ * falcfg: the fal key and base URLs from flags, environment and defaults.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "falcfg.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fal.h"
+#include "http.h"
+
+/* A key file is a few dozen bytes; anything much larger is not one. */
+#define FALCFG_MAX_KEY_FILE 4096
+
+static void falcfg_wipe(char *s)
+{
+    if (s) {
+        memset(s, 0, strlen(s));
+        free(s);
+    }
+}
+
+int falcfg_key_clean(const char *raw, const char *what, char **key,
+                     struct dub_err *e)
+{
+    const char *b = raw, *end = raw + strlen(raw), *p;
+
+    *key = NULL;
+    while (b < end && (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r'))
+        b++;
+    while (end > b && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' ||
+                       end[-1] == '\r'))
+        end--;
+    if (b == end)
+        return dub_errf(e, DUB_EUSAGE, "the fal key from %s is empty", what);
+    for (p = b; p < end; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == ' ')
+            return dub_errf(e, DUB_EUSAGE,
+                            "the fal key from %s contains a control "
+                            "character or a space",
+                            what);
+    if (!memchr(b, ':', (size_t)(end - b)))
+        return dub_errf(e, DUB_EUSAGE,
+                        "the fal key from %s is not of the form "
+                        "<key_id>:<key_secret>",
+                        what);
+    *key = xstrndup(b, (size_t)(end - b));
+    return 0;
+}
+
+static int falcfg_key_file(const char *path, char **key, struct dub_err *e)
+{
+    struct buf text = {0};
+    struct stat st;
+    char *what;
+    int rc;
+
+    if (stat(path, &st) < 0)
+        return dub_errf(e, DUB_EUSAGE, "cannot read the key file '%s': %s",
+                        path, strerror(errno));
+    if (st.st_mode & (S_IRWXG | S_IRWXO))
+        return dub_errf(e, DUB_EUSAGE,
+                        "the key file '%s' can be read or changed by others "
+                        "(mode %04o); run chmod 600 on it",
+                        path, (unsigned)(st.st_mode & 07777));
+    if (util_read_file(path, FALCFG_MAX_KEY_FILE, &text, e) < 0)
+        return -1;
+    what = xasprintf("'%s'", path);
+    rc = falcfg_key_clean(text.data, what, key, e);
+    free(what);
+    memset(text.data, 0, text.len);
+    buf_release(&text);
+    return rc;
+}
+
+static int falcfg_url(const char *flag, const char *env, const char *def,
+                      char **out, struct dub_err *e)
+{
+    const char *v = flag ? flag : getenv(env);
+    size_t n;
+
+    if (!v || !*v)
+        v = def;
+    if (http_url_allowed(v, e) < 0)
+        return dub_err_prefix(e, "%s", flag ? "fal base URL flag" : env);
+    n = strlen(v);
+    while (n > 1 && v[n - 1] == '/')
+        n--;
+    *out = xstrndup(v, n);
+    return 0;
+}
+
+int falcfg_load(struct falcfg *c, const char *key_file, const char *queue,
+                const char *rest, const char *api, struct dub_err *e)
+{
+    const char *env;
+
+    memset(c, 0, sizeof(*c));
+    if (falcfg_url(queue, "FAL_QUEUE_URL", FAL_QUEUE_DEFAULT, &c->queue, e) < 0 ||
+        falcfg_url(rest, "FAL_REST_URL", FAL_REST_DEFAULT, &c->rest, e) < 0 ||
+        falcfg_url(api, "FAL_API_URL", FAL_API_DEFAULT, &c->api, e) < 0)
+        goto fail;
+    if (key_file) {
+        if (falcfg_key_file(key_file, &c->key, e) < 0)
+            goto fail;
+        return 0;
+    }
+    env = getenv("FAL_KEY");
+    if (env && *env) {
+        if (falcfg_key_clean(env, "FAL_KEY", &c->key, e) < 0)
+            goto fail;
+        return 0;
+    }
+    if (getenv("FAL_KEY_ID") && getenv("FAL_KEY_SECRET")) {
+        char *joined = xasprintf("%s:%s", getenv("FAL_KEY_ID"),
+                                 getenv("FAL_KEY_SECRET"));
+        int rc = falcfg_key_clean(joined, "FAL_KEY_ID and FAL_KEY_SECRET",
+                                  &c->key, e);
+
+        falcfg_wipe(joined);
+        if (rc < 0)
+            goto fail;
+        return 0;
+    }
+    dub_errf(e, DUB_EUSAGE,
+             "no fal key: set FAL_KEY (or FAL_KEY_ID and FAL_KEY_SECRET), or "
+             "pass --key-file");
+fail:
+    falcfg_release(c);
+    return -1;
+}
+
+void falcfg_release(struct falcfg *c)
+{
+    falcfg_wipe(c->key);
+    free(c->queue);
+    free(c->rest);
+    free(c->api);
+    memset(c, 0, sizeof(*c));
+}
