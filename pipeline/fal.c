@@ -346,6 +346,29 @@ int fal_parse_initiate(const char *body, char **upload_url, char **file_url,
     return 0;
 }
 
+int fal_parse_part(const char *body, const char *etag_header, char **etag,
+                   struct dub_err *e)
+{
+    cJSON *o = body && *body ? cJSON_Parse(body) : NULL;
+    const char *t = fal_str(o, "etag");
+
+    *etag = NULL;
+    if (t && *t && strlen(t) < 256)
+        *etag = xstrdup(t);
+    cJSON_Delete(o);
+    if (!*etag && etag_header && *etag_header) {
+        const char *h = etag_header + (*etag_header == '"');
+
+        *etag = xstrndup(h, strcspn(h, "\""));
+    }
+    if (!*etag || !**etag) {
+        free(*etag);
+        *etag = NULL;
+        return dub_errf(e, DUB_EPROTO, "an upload part's reply has no etag");
+    }
+    return 0;
+}
+
 /* A copy of j with every object's keys sorted, so equal inputs print the
  * same whatever order fal stored them in. */
 static cJSON *fal_canonical(const cJSON *j)

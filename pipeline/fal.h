@@ -89,6 +89,10 @@ int fal_parse_result(const char *body, char **video_url, int64_t *size,
                      struct dub_err *e);
 int fal_parse_initiate(const char *body, char **upload_url, char **file_url,
                        struct dub_err *e);
+/* A multipart part's etag: the reply's {"etag"}, else the ETag header's
+ * value without quotes. */
+int fal_parse_part(const char *body, const char *etag_header, char **etag,
+                   struct dub_err *e);
 
 struct fal_listed {
     char *request_id;

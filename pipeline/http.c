@@ -271,6 +271,10 @@ int http_start(struct http *h, const struct http_req *req, http_done_fn *done,
     curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+    if (req->once) {
+        curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+    }
     if (req->timeout_ms)
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
     else if (!req->download && !req->upload_path)

@@ -51,7 +51,15 @@ struct http_req {
     int auth;                   /* send the key (fal API hosts only) */
     long timeout_ms;            /* whole transfer; 0: 60 s (none for files) */
     const char *extra_header;   /* one more "Name: value", or NULL */
+    int once;                   /* a non-idempotent request: see below */
 };
+
+/*
+ * once: libcurl silently sends a request again when a reused connection
+ * dies before any reply byte arrives.  For a paid submit that is the
+ * double charge design.md forbids, so such a request gets a fresh
+ * connection that is not reused, and curl never repeats it.
+ */
 
 struct http_resp {
     int status;                 /* HTTP status, 0 when none arrived */
