@@ -61,6 +61,19 @@ expect_exit "a submit answered 500 is not resent blindly" 4 "$FC" job "$V" "$A" 
 contains "a submit answered 500 is reconciled: fal never had it" "$T/out" "not found in fal's listing"
 stat_is "a submit answered 500 was sent once" "d['requests']['submit'] == 1"
 
+# Model failures: COMPLETED with an error, and the result replays it.
+start --fault model:faildetail:count=1
+expect_exit "a model failure (detail list) fails the job" 1 "$FC" job "$V" "$A" "$T/x.mp4"
+contains "model failure: status says COMPLETED with the error" "$T/out" "status COMPLETED error: No face detected"
+contains "model failure: fal's words" "$T/err" "No face detected in the video (face_detection_error)"
+start --fault model:failstring:count=1
+expect_exit "a model failure (detail string) fails the job" 1 "$FC" job "$V" "$A" "$T/x.mp4"
+contains "model failure (string): fal's words" "$T/err" "HTTP 422: Generation failed"
+start --fault model:timeout:count=1 --fault result:504:count=0
+expect_exit "a model timeout fails after the result's retries" 1 "$FC" job "$V" "$A" "$T/x.mp4"
+contains "model timeout: the flat error and its type" "$T/err" "Request timed out (request_timeout)"
+stat_is "job outcomes are counted" "d['outcomes'].get('failed') == 1"
+
 # Permanent failures fail at once with fal's message.
 start --fault result:expire:count=1
 expect_exit "an expired result fails" 1 "$FC" job "$V" "$A" "$T/x.mp4"
