@@ -18,5 +18,8 @@ enum cmd_exit {
 int cmd_validate(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_conform(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
 
 #endif

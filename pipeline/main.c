@@ -20,6 +20,9 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
+    {"run", cmd_run, "run a batch: conform, submit to fal, download, report"},
+    {"status", cmd_status, "counts per state and the jobs needing attention"},
+    {"cancel", cmd_cancel, "cancel the jobs in flight at fal"},
     {"validate", cmd_validate,
      "probe and plan every job of a manifest; spend nothing"},
     {"probe", cmd_probe, "print the media facts of files as JSON"},

@@ -1,0 +1,171 @@
+/*
+ * dubbatch run MANIFEST: the batch, from manifest to finished videos, with
+ * reports; resumable after any interruption (runner.c does the work).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "falcfg.h"
+#include "lock.h"
+#include "log.h"
+#include "manifest.h"
+#include "media.h"
+#include "opts.h"
+#include "remote.h"
+#include "runner.h"
+#include "state.h"
+
+static void run_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: dubbatch run [OPTIONS] MANIFEST\n"
+            "Runs the batch: probe, conform, upload, submit, poll, download, "
+            "report.\nRun it again at any time to resume.\n"
+            "  --concurrency N      jobs holding a fal slot (manifest, else 2)\n"
+            "  --max-fail N         stop starting work after N failures\n"
+            "  --max-cost USD       skip work that would pass this estimate\n"
+            "  --job-timeout MIN    give up on a request after this (120)\n"
+            "  --poll-interval SEC  first status poll interval (2; grows to 30)\n"
+            "  --media-jobs N       media worker processes (default: CPUs)\n"
+            "  --key-file F         the fal key (else FAL_KEY, or FAL_KEY_ID "
+            "and FAL_KEY_SECRET)\n"
+            "  --fal-queue-url U, --fal-rest-url U, --fal-api-url U\n"
+            "  --log-format text|json, -q (warnings only), -v (debug)\n"
+            "Exit 0 all done, 1 some failed or rejected, 2 usage, 3 invalid "
+            "manifest,\n4 interrupted (run again to resume), 5 output "
+            "folder in use.\n");
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"concurrency", required_argument, NULL, 'c'},
+        {"max-fail", required_argument, NULL, 'F'},
+        {"max-cost", required_argument, NULL, 'C'},
+        {"job-timeout", required_argument, NULL, 'T'},
+        {"poll-interval", required_argument, NULL, 'P'},
+        {"media-jobs", required_argument, NULL, 'j'},
+        {"key-file", required_argument, NULL, 'k'},
+        {"fal-queue-url", required_argument, NULL, 'Q'},
+        {"fal-rest-url", required_argument, NULL, 'R'},
+        {"fal-api-url", required_argument, NULL, 'A'},
+        {"log-format", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct runner_opts o = {0};
+    const char *key_file = NULL, *queue = NULL, *rest = NULL, *api = NULL;
+    enum log_level level = LOG_INFO;
+    enum log_format fmt = LOG_TEXT;
+    int c, media_jobs = opts_default_media_jobs(), concurrency = 0, rc, lockfd;
+    double poll = 2.0, timeout_min = 120;
+    struct manifest m;
+    struct buf errors = {0};
+    struct dub_err e = {0};
+    struct falcfg cfg;
+    struct remote *r = NULL;
+    struct media_pool *pool = NULL;
+    struct state *st = NULL;
+    pid_t holder;
+
+    while ((c = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            if (opts_int("--concurrency", optarg, 1, 1000, &concurrency) < 0)
+                return EXIT_USAGE;
+            break;
+        case 'F':
+            if (opts_int("--max-fail", optarg, 1, 1000000, &o.max_fail) < 0)
+                return EXIT_USAGE;
+            break;
+        case 'C':
+            if (opts_double("--max-cost", optarg, 0.0001, 1e9, &o.max_cost) < 0)
+                return EXIT_USAGE;
+            break;
+        case 'T':
+            if (opts_double("--job-timeout", optarg, 0.01, 100000, &timeout_min) < 0)
+                return EXIT_USAGE;
+            break;
+        case 'P':
+            if (opts_double("--poll-interval", optarg, 0.01, 600, &poll) < 0)
+                return EXIT_USAGE;
+            break;
+        case 'j':
+            if (opts_int("--media-jobs", optarg, 1, 256, &media_jobs) < 0)
+                return EXIT_USAGE;
+            break;
+        case 'k': key_file = optarg; break;
+        case 'Q': queue = optarg; break;
+        case 'R': rest = optarg; break;
+        case 'A': api = optarg; break;
+        case 'L':
+            if (strcmp(optarg, "json") == 0) {
+                fmt = LOG_JSON;
+            } else if (strcmp(optarg, "text") != 0) {
+                fprintf(stderr, "dubbatch: --log-format is text or json\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'q': level = LOG_WARN; break;
+        case 'v': level = LOG_DEBUG; break;
+        case 'h':
+            run_usage(stdout);
+            return EXIT_DONE;
+        default:
+            run_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1) {
+        run_usage(stderr);
+        return EXIT_USAGE;
+    }
+    /* On a terminal a progress line replaces the per-event lines. */
+    o.progress = isatty(2) && fmt == LOG_TEXT && level == LOG_INFO;
+    log_setup(o.progress ? LOG_WARN : level, fmt);
+    if (manifest_load(argv[optind], &m, &errors, &e) < 0) {
+        fputs(errors.data ? errors.data : "", stderr);
+        fprintf(stderr, "dubbatch: %s; nothing was run\n", e.msg);
+        buf_release(&errors);
+        manifest_release(&m);
+        return EXIT_MANIFEST;
+    }
+    buf_release(&errors);
+    if (falcfg_load(&cfg, key_file, queue, rest, api, &e) < 0) {
+        fprintf(stderr, "dubbatch: %s\n", e.msg);
+        manifest_release(&m);
+        return EXIT_USAGE;
+    }
+    lockfd = lock_take(m.output_dir, &holder, &e);
+    if (lockfd < 0) {
+        fprintf(stderr, "dubbatch: %s\n", e.msg);
+        falcfg_release(&cfg);
+        manifest_release(&m);
+        return e.code == DUB_ELOCKED ? EXIT_LOCKED : EXIT_USAGE;
+    }
+    o.concurrency = concurrency ? concurrency : m.concurrency;
+    o.job_timeout_ms = (int64_t)(timeout_min * 60000);
+    o.poll_ms = (int64_t)(poll * 1000);
+    o.poll_max_ms = o.poll_ms > 30000 ? o.poll_ms : 30000;
+    rc = EXIT_USAGE;
+    if (state_open(m.output_dir, &st, &e) < 0 || runner_signals(&e) < 0 ||
+        !(r = remote_new(&cfg, &e))) {
+        fprintf(stderr, "dubbatch: %s\n", e.msg);
+        goto out;
+    }
+    pool = media_pool_new(NULL, media_jobs, OPTS_MEDIA_TIMEOUT_MS);
+    rc = runner_run(&m, st, r, pool, &o);
+out:
+    media_pool_free(pool);
+    remote_free(r);
+    state_close(st);
+    lock_release(lockfd);
+    falcfg_release(&cfg);
+    manifest_release(&m);
+    return rc;
+}

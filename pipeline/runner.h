@@ -1,0 +1,36 @@
+/*
+ * runner: the batch, from manifest to finished videos (design.md sections
+ * 3-5).  One thread, one loop over libcurl's multi interface, the media
+ * worker pipes and a signal pipe; every job's step is committed to the
+ * state database before the next one starts.
+ */
+#ifndef DUB_RUNNER_H
+#define DUB_RUNNER_H
+
+#include <stdint.h>
+
+#include "util.h"
+
+struct manifest;
+struct state;
+struct remote;
+struct media_pool;
+
+struct runner_opts {
+    int concurrency;        /* jobs holding a remote slot */
+    int max_fail;           /* stop starting work after this many; 0: never */
+    double max_cost;        /* USD; 0: no cap */
+    int64_t job_timeout_ms; /* from submit to result */
+    int64_t poll_ms;        /* first status poll interval */
+    int64_t poll_max_ms;    /* longest interval between polls */
+    int progress;           /* draw a progress line (a terminal) */
+};
+
+/* Runs the batch; returns the exit code (design.md section 8). */
+int runner_run(const struct manifest *m, struct state *st, struct remote *r,
+               struct media_pool *pool, const struct runner_opts *o);
+
+/* Installs the SIGINT/SIGTERM handlers that feed the loop's self-pipe. */
+int runner_signals(struct dub_err *e);
+
+#endif
