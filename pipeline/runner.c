@@ -136,7 +136,7 @@ static void runner_move(struct rjob *j, enum job_state to, const char *detail)
     enum job_state from = j->st.state;
     struct dub_err e = {0};
 
-    if (!job_can_move(from, to) && from != to)
+    if (!job_can_move(from, to) && from != to && !j->leader)
         log_warn(j->mj->id, "unexpected move %s -> %s", job_state_name(from),
                  job_state_name(to));
     j->st.state = to;
@@ -227,7 +227,7 @@ static void runner_prepare_inputs(struct runner *run)
 /* Loads or creates each job's record and decides where it resumes. */
 static void runner_load(struct runner *run)
 {
-    size_t i;
+    size_t i, k;
 
     for (i = 0; i < run->n; i++) {
         struct rjob *j = &run->jobs[i];
@@ -249,6 +249,15 @@ static void runner_load(struct runner *run)
             run->broken = 1;
             run->fatal = e;
             return;
+        }
+        for (k = 0; k < i; k++) {
+            /* The same inputs and settings as an earlier job: the same
+             * work, submitted once and shared. */
+            if (strcmp(run->jobs[k].fingerprint, j->fingerprint) == 0 &&
+                !run->jobs[k].leader) {
+                j->leader = &run->jobs[k];
+                break;
+            }
         }
         if (found && strcmp(old.fingerprint ? old.fingerprint : "",
                             j->fingerprint) == 0) {
@@ -921,6 +930,8 @@ static void runner_step_follow(struct rjob *j)
     char *out, *dst;
 
     if (l->st.state == JOB_DONE) {
+        if (j->st.state == JOB_DONE)
+            return;
         out = util_path_join(j->run->m->output_dir, j->mj->id);
         dst = xasprintf("%s.mp4", out);
         free(out);
@@ -937,16 +948,16 @@ static void runner_step_follow(struct rjob *j)
         j->st.request_id = l->st.request_id ? xstrdup(l->st.request_id) : NULL;
         j->st.completed_at = l->st.completed_at;
         j->st.started_at = l->st.started_at;
-        runner_move(j, JOB_QUEUED, NULL);
-        runner_move(j, JOB_COMPLETED, NULL);
-        runner_move(j, JOB_DOWNLOADED, NULL);
+        free(j->st.shared_with);
+        j->st.shared_with = xstrdup(l->mj->id);
         runner_move(j, JOB_DONE, "shared the result of an identical job");
     } else if (job_is_final(l->st.state)) {
         char why[1200];
 
         snprintf(why, sizeof(why), "the identical job '%s' did not finish: %s",
                  l->mj->id, l->st.error ? l->st.error : job_state_name(l->st.state));
-        runner_fail(j, JOB_FAILED, why);
+        runner_fail(j, l->st.state == JOB_REJECTED ? JOB_REJECTED : JOB_FAILED,
+                    why);
     }
 }
 
@@ -956,7 +967,10 @@ static void runner_step(struct runner *run, struct rjob *j, int *ahead)
     int fresh = !run->stopping &&
                 !(run->o.max_fail && run->failures >= run->o.max_fail);
 
-    if (j->busy || job_is_final(j->st.state) || j->due > util_mono_ms())
+    /* After a signal nothing starts: jobs at fal are parked, recorded, and
+     * picked up by their request ids next run. */
+    if (run->stopping || j->busy || job_is_final(j->st.state) ||
+        j->due > util_mono_ms())
         return;
     if (j->leader) {
         runner_step_follow(j);

@@ -404,7 +404,7 @@ static int conform_remux(const char *in, int index, const char *out,
                          struct dub_err *e)
 {
     struct conv c = {0};
-    char *tmp = xasprintf("%s.tmp", out);
+    char *tmp = xasprintf("%s.tmp.%ld", out, (long)getpid());
     AVDictionary *opts = NULL;
     AVStream *ist;
     int ret, rc;
@@ -514,7 +514,7 @@ int conform_video(const char *in, const struct facts *f,
     if (pv->step == PLAN_REMUX)
         return conform_remux(in, f->video.index, out, e);
 
-    tmp = xasprintf("%s.tmp", out);
+    tmp = xasprintf("%s.tmp.%ld", out, (long)getpid());
     c.frame = av_frame_alloc();
     c.filt = av_frame_alloc();
     c.pkt = av_packet_alloc();
@@ -630,7 +630,7 @@ int conform_audio(const char *in, const struct facts *f,
         return dub_errf(e, DUB_EMEDIA, "'%s' has no audio stream", in);
     if (pa->step == PLAN_REMUX)
         return conform_remux(in, f->audio.index, out, e);
-    tmp = xasprintf("%s.tmp", out);
+    tmp = xasprintf("%s.tmp.%ld", out, (long)getpid());
     for (tries = 0; tries < CONFORM_AUDIO_RETRIES; tries++) {
         ret = conform_audio_once(in, f, pa, bitrate, tmp, out);
         if (ret < 0 || stat(tmp, &st) < 0 || st.st_size <= limit)

@@ -3,8 +3,8 @@
  * and libavfilter, writing a file that fits the model.  Runs inside a media
  * worker process; keeps no global state and never exits the process.
  *
- * Outputs are written to "<out>.tmp" and renamed, so a conformed file is
- * never half-written.  KEEP plans have nothing to write and fail: callers
+ * Outputs are written to "<out>.tmp.<pid>" and renamed, so a conformed file
+ * is never half-written, even when two processes make the same one.  KEEP plans have nothing to write and fail: callers
  * use the input as it is.
  */
 #ifndef DUB_CONFORM_H

@@ -171,7 +171,7 @@ static int thumb_encode(struct thumb *t, const char *in, const char *out,
                         struct dub_err *e)
 {
     const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
-    char *tmp = xasprintf("%s.tmp", out);
+    char *tmp = xasprintf("%s.tmp.%ld", out, (long)getpid());
     FILE *f = NULL;
     int ret, rc = -1;
 

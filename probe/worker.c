@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -191,6 +192,12 @@ int worker_main(void)
         setrlimit(RLIMIT_AS, &rl);
     }
 #endif
+    /* A worker outlives a kill -9 of its parent only to finish work nobody
+     * will collect, racing the next run for the same files: it dies with
+     * the parent instead (Linux). */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1)
+        return 0;
     probe_quiet();
     signal(SIGINT, SIG_IGN); /* the parent decides when workers stop */
     while ((n = getline(&line, &cap, stdin)) > 0) {

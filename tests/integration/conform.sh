@@ -66,7 +66,7 @@ contains "a compliant clip: nothing written (message)" "$T/out" "already fits"
 [ ! -e "$O/none.mp4" ] && pass "a compliant clip: no copy made" || fail "a compliant clip: no copy made"
 expect_exit "a wrong output extension is a usage error" 2 "$DUBBATCH" conform "$FIX/hevc.mp4" -o "$O/x.mov"
 expect_exit "an unreadable input fails" 1 "$DUBBATCH" conform "$FIX/notmedia.mp4" -o "$O/x.mp4"
-[ -z "$(ls "$O" | grep '\.tmp$')" ] && pass "no temporary files left behind" || fail "no temporary files left behind" "$(ls "$O")"
+[ -z "$(ls "$O" | grep '\.tmp')" ] && pass "no temporary files left behind" || fail "no temporary files left behind" "$(ls "$O")"
 
 # audio NAME SOURCE EXT "codec,rate,channels" DURATION
 audio() {
