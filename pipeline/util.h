@@ -66,6 +66,7 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* At most n bytes of s, stopping at its NUL. */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) DUB_PRINTF(1, 2);
 
