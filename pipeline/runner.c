@@ -65,6 +65,7 @@ struct rjob {
     const char *file[2];   /* what to upload: the input or its conformed copy */
     char key[2][65];       /* upload cache keys (content hashes) */
     int uploads;           /* uploads in flight */
+    int uploading[2];      /* which files are being uploaded */
     int busy;              /* an HTTP call or media task in flight */
     int64_t due;           /* monotonic ms before which nothing is done */
     int64_t deadline;      /* monotonic ms; 0 = none */
@@ -451,6 +452,7 @@ static void runner_upload_one(void *arg, const char *url,
     struct rjob *j = u->j;
     struct dub_err se = {0};
 
+    j->uploading[u->k] = 0;
     if (url) {
         if (u->k == 0)
             j->st.video_url = xstrdup(url);
@@ -462,12 +464,32 @@ static void runner_upload_one(void *arg, const char *url,
     runner_uploaded(j, url, e);
 }
 
+/* 1 when another job is uploading the file with this key right now. */
+static int runner_upload_in_flight(const struct rjob *j, const char *key)
+{
+    const struct runner *run = j->run;
+    size_t i;
+    int k;
+
+    for (i = 0; i < run->n; i++)
+        for (k = 0; k < 2; k++)
+            if (&run->jobs[i] != j && run->jobs[i].uploading[k] &&
+                strcmp(run->jobs[i].key[k], key) == 0)
+                return 1;
+    return 0;
+}
+
 /* CONFORMED -> UPLOADED: content-addressed, so a file uploaded once is
- * not uploaded again while fal keeps it. */
+ * not uploaded again while fal keeps it, nor twice at the same time (a
+ * clip dubbed into many languages is uploaded once). */
 static void runner_step_upload(struct rjob *j)
 {
     struct runner *run = j->run;
     int k;
+
+    for (k = 0; k < 2; k++)
+        if (j->file[k] && runner_upload_in_flight(j, j->key[k]))
+            return; /* the next pass finds it in the cache */
 
     free(j->st.video_url);
     free(j->st.audio_url);
@@ -494,6 +516,7 @@ static void runner_step_upload(struct rjob *j)
             u->j = j;
             u->k = k;
             j->uploads++;
+            j->uploading[k] = 1;
             j->busy = 1;
             remote_upload(run->r, j->file[k], runner_ctype(ext, k == 0), name,
                           runner_upload_one, u);
@@ -861,11 +884,17 @@ static void runner_polled(void *arg, enum fal_verdict v,
         /* Backoff with jitter: a 12-minute job needs no second-by-second
          * polling, and many jobs must not poll in step. */
         double u = (double)rand() / ((double)RAND_MAX + 1.0);
+        int64_t waited = util_now_ms() - j->st.queued_at;
 
+        /* A tenth of the time waited so far, between the first interval
+         * and the cap: a result is noticed within ~10% of its run time,
+         * and a 12-minute job costs a few dozen polls. */
+        j->poll_ms = waited / 10;
+        if (j->poll_ms < j->run->o.poll_ms)
+            j->poll_ms = j->run->o.poll_ms;
+        if (j->poll_ms > j->run->o.poll_max_ms)
+            j->poll_ms = j->run->o.poll_max_ms;
         j->due = util_mono_ms() + (int64_t)(j->poll_ms * (0.75 + 0.5 * u));
-        j->poll_ms = j->poll_ms * 3 / 2 > j->run->o.poll_max_ms
-                         ? j->run->o.poll_max_ms
-                         : j->poll_ms * 3 / 2;
         fal_status_release(&s);
         return;
     }
