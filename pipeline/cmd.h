@@ -21,5 +21,6 @@ int cmd_conform(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -17,7 +17,9 @@
 #include "lock.h"
 #include "log.h"
 #include "manifest.h"
+#include "media.h"
 #include "opts.h"
+#include "page.h"
 #include "remote.h"
 #include "state.h"
 
@@ -119,6 +121,38 @@ int cmd_status(int argc, char **argv)
     state_close(st);
     free(dir);
     return opts_close_stdout() < 0 ? EXIT_USAGE : EXIT_DONE;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    struct media_pool *pool;
+    struct dub_err e = {0};
+    char *dir, *page;
+    int rc = EXIT_USAGE;
+
+    if (argc != 2 || strcmp(argv[1], "--help") == 0) {
+        fprintf(argc == 2 ? stdout : stderr,
+                "usage: dubbatch report MANIFEST|OUTPUT_DIR\n"
+                "Rebuilds index.html and its posters from report.json.\n");
+        return argc == 2 ? EXIT_DONE : EXIT_USAGE;
+    }
+    dir = status_dir(argv[1], &rc);
+    if (!dir)
+        return rc;
+    pool = media_pool_new(NULL, opts_default_media_jobs(),
+                          OPTS_MEDIA_TIMEOUT_MS);
+    if (page_write(dir, pool, &e) < 0) {
+        fprintf(stderr, "dubbatch: %s\n", e.msg);
+        rc = EXIT_USAGE;
+    } else {
+        page = util_path_join(dir, "index.html");
+        printf("%s\n", page);
+        free(page);
+        rc = EXIT_DONE;
+    }
+    media_pool_free(pool);
+    free(dir);
+    return rc;
 }
 
 struct cancel_one {

@@ -23,6 +23,7 @@ static const struct verb verbs[] = {
     {"run", cmd_run, "run a batch: conform, submit to fal, download, report"},
     {"status", cmd_status, "counts per state and the jobs needing attention"},
     {"cancel", cmd_cancel, "cancel the jobs in flight at fal"},
+    {"report", cmd_report, "rebuild index.html, the batch's contact sheet"},
     {"validate", cmd_validate,
      "probe and plan every job of a manifest; spend nothing"},
     {"probe", cmd_probe, "print the media facts of files as JSON"},

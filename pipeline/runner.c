@@ -31,6 +31,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "media.h"
+#include "page.h"
 #include "prep.h"
 #include "remote.h"
 #include "report.h"
@@ -240,9 +241,15 @@ static void runner_load(struct runner *run)
         j->mj = &run->m->jobs[i];
         j->vin = inputs_find(&run->in, j->mj->video);
         j->ain = j->mj->audio ? inputs_find(&run->in, j->mj->audio) : NULL;
-        j->vsha = j->vin->ok ? run->sha[j->vin - run->in.files] : "";
-        j->asha = j->ain && j->ain->ok ? run->sha[j->ain - run->in.files]
-                                       : NULL;
+        /* An input that could not be read has no content hash: its path
+         * stands in, so two unreadable inputs are never "the same work". */
+        j->vsha = j->vin->ok && run->sha[j->vin - run->in.files][0]
+                      ? run->sha[j->vin - run->in.files]
+                      : j->vin->path;
+        j->asha = !j->ain ? NULL
+                  : j->ain->ok && run->sha[j->ain - run->in.files][0]
+                      ? run->sha[j->ain - run->in.files]
+                      : j->ain->path;
         j->poll_ms = run->o.poll_ms;
         runner_fingerprint(j);
         found = state_job_load(run->st, j->mj->id, &old, &e);
@@ -1145,7 +1152,8 @@ static void runner_report(struct runner *run, int interrupted)
     b.started_at = run->started_at;
     b.finished_at = util_now_ms();
     b.interrupted = interrupted;
-    if (report_write(run->m->output_dir, &b, rj, run->n, &e) < 0)
+    if (report_write(run->m->output_dir, &b, rj, run->n, &e) < 0 ||
+        page_write(run->m->output_dir, run->pool, &e) < 0)
         log_error(NULL, "%s", e.msg);
     free(rj);
 }

@@ -1,0 +1,404 @@
+/*
+ * page: the contact sheet.  Reads report.json (cJSON), asks the media
+ * workers for missing posters, writes index.html atomically.
+ */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include "page.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "media.h"
+
+/* Poster width: sharp on a phone, two side by side on a laptop. */
+#define PAGE_THUMB_W 480
+/* Where the source poster is taken: past a fade-in, inside a 2 s clip. */
+#define PAGE_THUMB_AT 1.0
+
+static const char page_css[] =
+    ":root{--ok:#1b7f3b;--bad:#b3261e;--warn:#9a6700;--run:#0b57d0;"
+    "--fg:#1f1f1f;--mute:#5f6368;--bg:#f8f9fa;--card:#fff}"
+    "*{box-sizing:border-box}"
+    "body{margin:0;font:16px/1.45 system-ui,-apple-system,'Segoe UI',"
+    "Roboto,sans-serif;color:var(--fg);background:var(--bg)}"
+    "header{padding:1rem 1.25rem;background:var(--card);"
+    "border-bottom:1px solid #dadce0}"
+    "h1{font-size:1.35rem;margin:0 0 .25rem}"
+    ".meta{color:var(--mute);margin:.1rem 0}"
+    ".counts{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;"
+    "padding:0;margin:.6rem 0}"
+    ".counts li{padding:.2rem .6rem;border-radius:1rem;background:#eef0f2}"
+    "nav button{font:inherit;margin:.2rem .3rem .2rem 0;padding:.3rem .8rem;"
+    "border:1px solid #c4c7c5;border-radius:1rem;background:#fff;"
+    "cursor:pointer}"
+    "nav button[aria-pressed=true]{background:#1f1f1f;color:#fff}"
+    "main{display:grid;grid-template-columns:repeat(auto-fill,"
+    "minmax(min(100%,22rem),1fr));gap:1rem;padding:1rem 1.25rem;"
+    "max-width:160rem;margin:0 auto}"
+    ".card{background:var(--card);border:1px solid #dadce0;"
+    "border-radius:.75rem;padding:.9rem;overflow-wrap:anywhere}"
+    ".card h2{font-size:1.05rem;margin:0 0 .5rem;display:flex;"
+    "justify-content:space-between;gap:.5rem}"
+    ".badge{font-size:.8rem;padding:.1rem .5rem;border-radius:.4rem;"
+    "color:#fff;background:var(--mute);white-space:nowrap}"
+    ".s-done .badge{background:var(--ok)}"
+    ".s-failed .badge{background:var(--bad)}"
+    ".s-rejected .badge{background:var(--warn)}"
+    ".s-flight .badge{background:var(--run)}"
+    ".reason{background:#fce8e6;color:var(--bad);border-left:4px solid "
+    "var(--bad);padding:.5rem .7rem;font-weight:600;margin:.4rem 0}"
+    ".s-rejected .reason{background:#fef7e0;color:#6b4c00;"
+    "border-color:var(--warn)}"
+    ".posters{display:grid;grid-template-columns:1fr 1fr;gap:.5rem}"
+    "figure{margin:0}"
+    "figure img{width:100%;height:9rem;object-fit:contain;background:#000;"
+    "border-radius:.4rem}"
+    "figcaption{font-size:.8rem;color:var(--mute)}"
+    ".none{height:9rem;display:flex;align-items:center;"
+    "justify-content:center;background:#eef0f2;border-radius:.4rem;"
+    "color:var(--mute);font-size:.85rem}"
+    "video{width:100%;margin-top:.5rem;border-radius:.4rem;"
+    "background:#000;max-height:24rem}"
+    "audio{width:100%}"
+    "dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .7rem;"
+    "margin:.6rem 0 0;font-size:.9rem}"
+    "dt{color:var(--mute)}dd{margin:0}"
+    "code{font-size:.85em}"
+    "[hidden]{display:none!important}";
+
+/* Hides the cards outside the chosen group; the bar only appears when
+ * JavaScript runs, and every card is visible without it. */
+static const char page_js[] =
+    "(function(){var nav=document.getElementById('filters');"
+    "nav.hidden=false;var bs=nav.querySelectorAll('button');"
+    "bs.forEach(function(b){b.addEventListener('click',function(){"
+    "bs.forEach(function(x){x.setAttribute('aria-pressed',x===b)});"
+    "var f=b.getAttribute('data-f');"
+    "document.querySelectorAll('.card').forEach(function(c){"
+    "c.hidden=f!=='all'&&c.getAttribute('data-group')!==f})})})})();";
+
+static void page_esc(struct buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': buf_puts(b, "&amp;"); break;
+        case '<': buf_puts(b, "&lt;"); break;
+        case '>': buf_puts(b, "&gt;"); break;
+        case '"': buf_puts(b, "&quot;"); break;
+        case '\'': buf_puts(b, "&#39;"); break;
+        default: buf_append(b, s, 1);
+        }
+    }
+}
+
+/* Percent-encodes a relative path for an href or src, keeping '/'. */
+static void page_url(struct buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || strchr("-._~/", c))
+            buf_append(b, s, 1);
+        else
+            buf_printf(b, "%%%02X", c);
+    }
+}
+
+static const char *page_str(const cJSON *o, const char *name)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+
+    return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+static double page_num(const cJSON *o, const char *name)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+
+    return cJSON_IsNumber(it) ? it->valuedouble : -1;
+}
+
+static const char *page_group(const char *state)
+{
+    if (strcmp(state, "DONE") == 0)
+        return "done";
+    if (strcmp(state, "REJECTED") == 0)
+        return "rejected";
+    if (strcmp(state, "FAILED") == 0 || strcmp(state, "SKIPPED") == 0 ||
+        strcmp(state, "CANCELLED") == 0)
+        return "failed";
+    return "flight";
+}
+
+/* path relative to dir (both made absolute), or NULL when either cannot
+ * be resolved.  Walks the matching leading components, then climbs out of
+ * what is left of dir. */
+static char *page_relpath(const char *dir, const char *path)
+{
+    char d[PATH_MAX], p[PATH_MAX];
+    const char *a = d, *b = p, *x;
+    struct buf out = {0};
+
+    if (!realpath(dir, d) || !realpath(path, p))
+        return NULL;
+    while (*a && *b) {
+        const char *ae = strchr(a + 1, '/'), *be = strchr(b + 1, '/');
+        size_t al = ae ? (size_t)(ae - a) : strlen(a);
+        size_t bl = be ? (size_t)(be - b) : strlen(b);
+
+        if (al != bl || strncmp(a, b, al) != 0)
+            break;
+        a += al;
+        b += bl;
+    }
+    for (x = a; *x; x++)
+        if (*x == '/')
+            buf_puts(&out, "../");
+    buf_puts(&out, b + (*b == '/'));
+    return buf_detach(&out);
+}
+
+static int page_exists(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+static void page_thumb_done(void *arg, const struct media_result *r)
+{
+    (void)arg;
+    (void)r; /* a missing poster shows as "no picture"; nothing else */
+}
+
+static void page_thumb(struct media_pool *pool, const char *src,
+                       const char *out, double at)
+{
+    cJSON *task;
+
+    if (!src || page_exists(out) || !page_exists(src))
+        return;
+    task = cJSON_CreateObject();
+    cJSON_AddStringToObject(task, "op", "thumb");
+    cJSON_AddStringToObject(task, "path", src);
+    cJSON_AddStringToObject(task, "out", out);
+    cJSON_AddNumberToObject(task, "at", at);
+    cJSON_AddNumberToObject(task, "max_w", PAGE_THUMB_W);
+    media_pool_submit(pool, task, src, page_thumb_done, NULL);
+}
+
+static void page_poster(struct buf *b, const char *dir, const char *rel,
+                        const char *caption)
+{
+    char *abs = util_path_join(dir, rel);
+
+    buf_puts(b, "<figure>");
+    if (page_exists(abs)) {
+        buf_puts(b, "<img src=\"");
+        page_url(b, rel);
+        buf_printf(b, "\" alt=\"%s poster\" loading=\"lazy\">", caption);
+    } else {
+        buf_puts(b, "<div class=\"none\">no picture</div>");
+    }
+    buf_printf(b, "<figcaption>%s</figcaption></figure>", caption);
+    free(abs);
+}
+
+static void page_card(struct buf *b, const char *dir, const cJSON *j)
+{
+    const char *id = page_str(j, "id"), *state = page_str(j, "state");
+    const char *reason = page_str(j, "reason"), *out = page_str(j, "output");
+    const char *audio = page_str(j, "audio"), *text = page_str(j, "text");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "timings");
+    const char *group;
+    char *rel, *thumb;
+    double v;
+
+    if (!id || !state)
+        return;
+    group = page_group(state);
+    buf_printf(b, "<article class=\"card s-%s\" data-group=\"%s\" id=\"job-",
+               group, group);
+    page_esc(b, id);
+    buf_puts(b, "\" data-id=\"");
+    page_esc(b, id);
+    buf_puts(b, "\" data-state=\"");
+    page_esc(b, state);
+    buf_puts(b, "\"><h2><span>");
+    page_esc(b, id);
+    buf_puts(b, "</span><span class=\"badge\">");
+    page_esc(b, state);
+    buf_puts(b, "</span></h2>");
+    if (reason) {
+        buf_puts(b, "<p class=\"reason\">");
+        page_esc(b, reason);
+        buf_puts(b, "</p>");
+    }
+    buf_puts(b, "<div class=\"posters\">");
+    thumb = xasprintf("thumbs/%s-src.jpg", id);
+    page_poster(b, dir, thumb, "source");
+    free(thumb);
+    thumb = xasprintf("thumbs/%s-out.jpg", id);
+    page_poster(b, dir, thumb, "result");
+    buf_puts(b, "</div>");
+    if (out && strcmp(state, "DONE") == 0) {
+        rel = page_relpath(dir, out);
+        if (rel) {
+            buf_puts(b, "<video controls preload=\"none\" poster=\"");
+            page_url(b, thumb);
+            buf_puts(b, "\" src=\"");
+            page_url(b, rel);
+            buf_puts(b, "\"></video>");
+            free(rel);
+        }
+    }
+    free(thumb);
+    if (audio) {
+        rel = page_relpath(dir, audio);
+        if (rel) {
+            buf_puts(b, "<p>Dubbed audio<br><audio controls preload=\"none\" "
+                        "src=\"");
+            page_url(b, rel);
+            buf_puts(b, "\"></audio></p>");
+            free(rel);
+        }
+    }
+    buf_puts(b, "<dl>");
+    if (text) {
+        buf_puts(b, "<dt>Text</dt><dd>");
+        page_esc(b, text);
+        buf_puts(b, "</dd>");
+    }
+    if (page_str(j, "video_plan")) {
+        buf_puts(b, "<dt>Video</dt><dd>");
+        page_esc(b, page_str(j, "video_plan"));
+        buf_puts(b, "</dd>");
+    }
+    if (page_str(j, "audio_plan")) {
+        buf_puts(b, "<dt>Audio</dt><dd>");
+        page_esc(b, page_str(j, "audio_plan"));
+        buf_puts(b, "</dd>");
+    }
+    if (t && (page_num(t, "total_s") >= 0 || page_num(t, "running_s") >= 0)) {
+        buf_puts(b, "<dt>Timings</dt><dd>");
+        if ((v = page_num(t, "queued_s")) >= 0)
+            buf_printf(b, "queued %.1f s, ", v);
+        if ((v = page_num(t, "running_s")) >= 0)
+            buf_printf(b, "ran %.1f s, ", v);
+        if ((v = page_num(t, "total_s")) >= 0)
+            buf_printf(b, "total %.1f s", v);
+        buf_puts(b, "</dd>");
+    }
+    if ((v = page_num(j, "cost")) >= 0)
+        buf_printf(b, "<dt>Cost</dt><dd>$%.3f (%.0f s billed)</dd>", v,
+                   page_num(j, "billed_seconds"));
+    if (page_str(j, "request_id")) {
+        buf_puts(b, "<dt>Request</dt><dd><code>");
+        page_esc(b, page_str(j, "request_id"));
+        buf_puts(b, "</code></dd>");
+    }
+    if (page_str(j, "shared_with")) {
+        buf_puts(b, "<dt>Shared</dt><dd>the result of <code>");
+        page_esc(b, page_str(j, "shared_with"));
+        buf_puts(b, "</code></dd>");
+    }
+    buf_puts(b, "</dl></article>\n");
+}
+
+int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
+{
+    struct buf text = {0}, b = {0};
+    char *path = util_path_join(dir, "report.json"), *thumbs;
+    const cJSON *jobs, *j, *tot, *states, *s;
+    cJSON *root;
+    int rc;
+
+    if (util_read_file(path, 256 << 20, &text, e) < 0) {
+        free(path);
+        return -1;
+    }
+    free(path);
+    root = cJSON_Parse(text.data);
+    buf_release(&text);
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return dub_errf(e, DUB_EIO, "'%s/report.json' is not a report", dir);
+    }
+    jobs = cJSON_GetObjectItemCaseSensitive(root, "jobs");
+    thumbs = util_path_join(dir, "thumbs");
+    if (util_mkdirs(thumbs, e) < 0) {
+        free(thumbs);
+        cJSON_Delete(root);
+        return -1;
+    }
+    cJSON_ArrayForEach(j, jobs) {
+        const char *id = page_str(j, "id");
+        char *src, *res;
+
+        if (!id)
+            continue;
+        src = xasprintf("%s/%s-src.jpg", thumbs, id);
+        res = xasprintf("%s/%s-out.jpg", thumbs, id);
+        page_thumb(pool, page_str(j, "video"), src, PAGE_THUMB_AT);
+        if (page_str(j, "state") && strcmp(page_str(j, "state"), "DONE") == 0)
+            page_thumb(pool, page_str(j, "output"), res, PAGE_THUMB_AT);
+        free(src);
+        free(res);
+    }
+    media_pool_drain(pool);
+    free(thumbs);
+
+    buf_puts(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                 "<meta name=\"viewport\" content=\"width=device-width, "
+                 "initial-scale=1\"><title>dubbatch: ");
+    page_esc(&b, page_str(root, "manifest"));
+    buf_printf(&b, "</title><style>%s</style></head><body><header><h1>dubbatch "
+                   "batch <code>", page_css);
+    page_esc(&b, page_str(root, "manifest"));
+    buf_puts(&b, "</code></h1><p class=\"meta\">");
+    page_esc(&b, page_str(root, "endpoint"));
+    if (page_str(root, "started_at")) {
+        buf_puts(&b, " &middot; ran ");
+        page_esc(&b, page_str(root, "started_at"));
+        buf_puts(&b, " to ");
+        page_esc(&b, page_str(root, "finished_at"));
+        buf_printf(&b, " (%.0f s)", page_num(root, "duration_s"));
+    }
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "interrupted")))
+        buf_puts(&b, " &middot; <strong>interrupted: run again to resume"
+                     "</strong>");
+    buf_puts(&b, "</p><ul class=\"counts\">");
+    tot = cJSON_GetObjectItemCaseSensitive(root, "totals");
+    states = cJSON_GetObjectItemCaseSensitive(tot, "states");
+    cJSON_ArrayForEach(s, states) {
+        buf_printf(&b, "<li class=\"s-%s\">%.0f ", page_group(s->string),
+                   cJSON_IsNumber(s) ? s->valuedouble : 0);
+        page_esc(&b, s->string);
+        buf_puts(&b, "</li>");
+    }
+    buf_printf(&b, "<li>%.0f jobs</li><li>estimated cost $%.2f</li></ul>",
+               page_num(tot, "jobs"), page_num(tot, "estimated_cost"));
+    buf_puts(&b, "<nav id=\"filters\" hidden aria-label=\"filter by state\">"
+                 "<button data-f=\"all\" aria-pressed=\"true\">All</button>"
+                 "<button data-f=\"done\" aria-pressed=\"false\">Done</button>"
+                 "<button data-f=\"failed\" aria-pressed=\"false\">Failed"
+                 "</button><button data-f=\"rejected\" aria-pressed=\"false\">"
+                 "Rejected</button><button data-f=\"flight\" "
+                 "aria-pressed=\"false\">In flight</button></nav></header>"
+                 "<main>\n");
+    cJSON_ArrayForEach(j, jobs)
+        page_card(&b, dir, j);
+    buf_printf(&b, "</main><script>%s</script></body></html>\n", page_js);
+    cJSON_Delete(root);
+    path = util_path_join(dir, "index.html");
+    rc = util_write_atomic(path, b.data, b.len, e);
+    free(path);
+    buf_release(&b);
+    return rc;
+}

@@ -1,0 +1,58 @@
+# The results page of a real batch, in a real browser (Debian's chromium,
+# headless, driven by playwright-core): a card per job with the right
+# state, posters that load, videos that exist, an injected <script> shown
+# as text, filtering, a phone-sized screen, and JavaScript off.  The
+# screenshots stay in tests/out/ for a person to look at.
+. "$TOP/tests/lib.sh"
+
+if [ ! -x /usr/bin/chromium ]; then
+    skip "results page" "chromium is not installed (scripts/deps.sh installs it)"
+    exit 0
+fi
+C="$TOP/tests/conformance"
+if [ ! -d "$C/node_modules/playwright-core" ]; then
+    npm ci --prefix "$C" --no-audit --no-fund >"$T/npm.log" 2>&1 || {
+        skip "results page" "npm could not install playwright-core: $(tail -1 "$T/npm.log")"
+        exit 0
+    }
+fi
+
+M="$T/m"
+mkdir -p "$M"
+ln -s "$FIX" "$M/media"
+cat >"$M/page.yaml" <<'EOF2'
+version: 1
+output_dir: out
+jobs:
+  - id: done-1
+    video: media/ok_1080p_5s.mp4
+    audio: media/speech.mp3
+  - id: done-portrait
+    video: media/rotated_phone.mp4
+    audio: media/speech.wav
+  - id: modelfail
+    video: media/ok_720p_8s.mov
+    audio: media/speech.m4a
+  - id: not-media
+    video: media/notmedia.mp4
+    audio: media/speech.mp3
+  - id: injected
+    video: "media/<script>window.__pwned=1</script>.mp4"
+    audio: media/speech.mp3
+EOF2
+# The fake fails any upload named like "modelfail" (fal's face_detection_error).
+fakefal_start --job-seconds 0.2 --output copy
+export FAL_KEY=page:test FAL_QUEUE_URL="$FAKE_URL" FAL_REST_URL="$FAKE_URL" FAL_API_URL="$FAKE_URL"
+expect_exit "the batch runs (some jobs fail or are rejected)" 1 \
+    "$DUBBATCH" run --poll-interval 0.05 "$M/page.yaml"
+[ -s "$M/out/index.html" ] && pass "run writes index.html" || fail "run writes index.html"
+rm -f "$M/out/index.html"
+expect_exit "dubbatch report rebuilds it" 0 "$DUBBATCH" report "$M/page.yaml"
+contains "report prints the page's path" "$T/out" "index.html"
+cat >"$T/expected.json" <<'EOF2'
+{"done-1": "DONE", "done-portrait": "DONE", "modelfail": "FAILED",
+ "not-media": "REJECTED", "injected": "REJECTED"}
+EOF2
+mkdir -p "$TOP/tests/out"
+cp "$M/out/index.html" "$TOP/tests/out/page.html"
+node "$C/page-check.mjs" "$M/out/index.html" "$T/expected.json" "$TOP/tests/out"
