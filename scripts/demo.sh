@@ -25,6 +25,7 @@ echo
 echo "results: $(cd demo-out && pwd)"
 ls -l demo-out/*.mp4 2>/dev/null | awk '{ printf "  %-28s %10d bytes\n", $NF, $5 }'
 echo "reports: demo-out/report.json, demo-out/report.csv"
+echo "page:    $(cd demo-out && pwd)/index.html"
 # 1 means "some jobs failed or were rejected": the demo rejects one input
 # on purpose, to show what that looks like.
 [ "$rc" -le 1 ] || exit "$rc"
