@@ -481,38 +481,6 @@ void plan_make_audio(const struct plan_limits *lim,
 
 /* ==== Descriptions ====================================================== */
 
-struct plan_text {
-    char *out;
-    size_t len, cap;
-};
-
-static void plan_add(struct plan_text *t, const char *fmt, ...)
-    DUB_PRINTF(2, 3);
-
-static void plan_add(struct plan_text *t, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (t->len + 1 >= t->cap)
-        return;
-    if (t->len > 0) {
-        n = snprintf(t->out + t->len, t->cap - t->len, "; ");
-        t->len += (size_t)n;
-        if (t->len >= t->cap) {
-            t->len = t->cap - 1;
-            return;
-        }
-    }
-    va_start(ap, fmt);
-    n = vsnprintf(t->out + t->len, t->cap - t->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        t->len += (size_t)n;
-    if (t->len >= t->cap)
-        t->len = t->cap - 1;
-}
-
 static double plan_fps_value(const struct plan_video *pv)
 {
     return pv->fps_den > 0 ? (double)pv->fps_num / pv->fps_den : 0;
@@ -522,68 +490,68 @@ void plan_describe_video(const struct plan *p, const struct facts *f,
                          char *out, size_t outlen)
 {
     const struct plan_video *pv = &p->video;
-    struct plan_text t = {out, 0, outlen};
+    struct joiner t = {out, outlen, 0, "; "};
 
     if (!outlen)
         return;
     out[0] = '\0';
     if (pv->step == PLAN_KEEP) {
-        plan_add(&t, "as is");
+        joiner_add(&t, "as is");
         return;
     }
     if (pv->why & PLAN_V_ROTATE)
-        plan_add(&t, "rotate %d (%dx%d coded -> %dx%d upright)", pv->rotation,
+        joiner_add(&t, "rotate %d (%dx%d coded -> %dx%d upright)", pv->rotation,
                  f->video.coded_w, f->video.coded_h, pv->in_w, pv->in_h);
     if (pv->why & PLAN_V_SAR)
-        plan_add(&t, "square pixels (SAR %d:%d, %dx%d -> %dx%d)",
+        joiner_add(&t, "square pixels (SAR %d:%d, %dx%d -> %dx%d)",
                  f->video.sar_num, f->video.sar_den, f->video.coded_w,
                  f->video.coded_h, pv->in_w, pv->in_h);
     if (pv->why & PLAN_V_SCALE)
-        plan_add(&t, "scale %dx%d -> %dx%d", pv->in_w, pv->in_h, pv->scale_w,
+        joiner_add(&t, "scale %dx%d -> %dx%d", pv->in_w, pv->in_h, pv->scale_w,
                  pv->scale_h);
     if (pv->why & PLAN_V_ODD)
-        plan_add(&t, "even size %dx%d -> %dx%d", pv->in_w, pv->in_h,
+        joiner_add(&t, "even size %dx%d -> %dx%d", pv->in_w, pv->in_h,
                  pv->out_w, pv->out_h);
     if (pv->why & PLAN_V_PAD)
-        plan_add(&t, "pad %dx%d -> %dx%d (black bars)", pv->scale_w,
+        joiner_add(&t, "pad %dx%d -> %dx%d (black bars)", pv->scale_w,
                  pv->scale_h, pv->out_w, pv->out_h);
     if (pv->why & PLAN_V_CROP)
-        plan_add(&t, "crop %dx%d -> %dx%d (centre)", pv->scale_w, pv->scale_h,
+        joiner_add(&t, "crop %dx%d -> %dx%d (centre)", pv->scale_w, pv->scale_h,
                  pv->out_w, pv->out_h);
     if (pv->why & PLAN_V_TRIM)
-        plan_add(&t, "trim %.2f s -> %.2f s (%lld frames)", pv->in_duration,
+        joiner_add(&t, "trim %.2f s -> %.2f s (%lld frames)", pv->in_duration,
                  pv->duration, (long long)pv->frames);
     if (pv->why & PLAN_V_LOOP)
-        plan_add(&t, "loop %.2f s -> %.2f s (%lld frames)", pv->in_duration,
+        joiner_add(&t, "loop %.2f s -> %.2f s (%lld frames)", pv->in_duration,
                  pv->duration, (long long)pv->frames);
     if (pv->why & PLAN_V_FREEZE)
-        plan_add(&t, "freeze the last frame %.2f s -> %.2f s (%lld frames)",
+        joiner_add(&t, "freeze the last frame %.2f s -> %.2f s (%lld frames)",
                  pv->in_duration, pv->duration, (long long)pv->frames);
     if (pv->why & PLAN_V_CFR)
-        plan_add(&t, "constant %.3g fps (was variable)", plan_fps_value(pv));
+        joiner_add(&t, "constant %.3g fps (was variable)", plan_fps_value(pv));
     if (pv->why & PLAN_V_PIXFMT)
-        plan_add(&t, "8-bit yuv420p (was %s%s)", f->video.pix_fmt,
+        joiner_add(&t, "8-bit yuv420p (was %s%s)", f->video.pix_fmt,
                  f->video.hdr ? ", HDR" : "");
     if (pv->why & PLAN_V_CODEC)
-        plan_add(&t, "re-encode %s -> h264", f->video.codec);
+        joiner_add(&t, "re-encode %s -> h264", f->video.codec);
     if (pv->why & PLAN_V_BYTES)
-        plan_add(&t, "re-encode to fit 100 MB (was %.1f MB)", f->size / 1e6);
+        joiner_add(&t, "re-encode to fit 100 MB (was %.1f MB)", f->size / 1e6);
     if (pv->why & PLAN_V_CONTAINER)
-        plan_add(&t, pv->step == PLAN_REMUX ? "remux %s -> mp4 (stream copy)"
+        joiner_add(&t, pv->step == PLAN_REMUX ? "remux %s -> mp4 (stream copy)"
                                             : "%s -> mp4",
                  f->container_short);
     if (pv->why & PLAN_V_DROP_AUDIO)
-        plan_add(&t, "drop the clip's own audio (the file runs %.2f s)",
+        joiner_add(&t, "drop the clip's own audio (the file runs %.2f s)",
                  f->duration);
     if (pv->step == PLAN_REMUX && !(pv->why & PLAN_V_CONTAINER))
-        plan_add(&t, "stream copy to mp4");
+        joiner_add(&t, "stream copy to mp4");
 }
 
 void plan_describe_audio(const struct plan *p, const struct facts *f,
                          char *out, size_t outlen)
 {
     const struct plan_audio *pa = &p->audio;
-    struct plan_text t = {out, 0, outlen};
+    struct joiner t = {out, outlen, 0, "; "};
 
     if (!outlen)
         return;
@@ -591,34 +559,34 @@ void plan_describe_audio(const struct plan *p, const struct facts *f,
     if (!p->has_audio)
         return;
     if (pa->step == PLAN_KEEP) {
-        plan_add(&t, "as is");
+        joiner_add(&t, "as is");
         return;
     }
     if (pa->why & PLAN_A_EXTRACT)
-        plan_add(&t, "extract the first audio stream from %s",
+        joiner_add(&t, "extract the first audio stream from %s",
                  f->container_short);
     if (pa->why & PLAN_A_STRIP)
-        plan_add(&t, "drop %s", f->has_cover ? "cover art" : "extra streams");
+        joiner_add(&t, "drop %s", f->has_cover ? "cover art" : "extra streams");
     if (pa->why & PLAN_A_FORMAT)
-        plan_add(&t, "%s in %s is not accepted", f->audio.codec,
+        joiner_add(&t, "%s in %s is not accepted", f->audio.codec,
                  f->container_short);
     if (pa->why & PLAN_A_ESTIMATED)
-        plan_add(&t, "raw %s duration is an estimate (measured %.2f s)",
+        joiner_add(&t, "raw %s duration is an estimate (measured %.2f s)",
                  f->container_short, pa->in_duration);
     if (pa->why & PLAN_A_BYTES)
-        plan_add(&t, "%.2f MB is over 5 MB", f->size / 1e6);
+        joiner_add(&t, "%.2f MB is over 5 MB", f->size / 1e6);
     if (pa->why & PLAN_A_TRIM)
-        plan_add(&t, "trim %.2f s -> %.2f s", pa->in_duration, pa->duration);
+        joiner_add(&t, "trim %.2f s -> %.2f s", pa->in_duration, pa->duration);
     if (pa->why & PLAN_A_PAD)
-        plan_add(&t, "pad with silence %.2f s -> %.2f s", pa->in_duration,
+        joiner_add(&t, "pad with silence %.2f s -> %.2f s", pa->in_duration,
                  pa->duration);
     if (pa->why & PLAN_A_DOWNMIX)
-        plan_add(&t, "downmix %d channels -> stereo", f->audio.channels);
+        joiner_add(&t, "downmix %d channels -> stereo", f->audio.channels);
     if (pa->why & PLAN_A_RESAMPLE)
-        plan_add(&t, "resample %d Hz -> %d Hz", f->audio.sample_rate,
+        joiner_add(&t, "resample %d Hz -> %d Hz", f->audio.sample_rate,
                  pa->sample_rate);
     if (pa->step == PLAN_ENCODE)
-        plan_add(&t, "encode AAC %d kb/s in .m4a", pa->bitrate / 1000);
+        joiner_add(&t, "encode AAC %d kb/s in .m4a", pa->bitrate / 1000);
     else
-        plan_add(&t, "stream copy to .%s", pa->ext);
+        joiner_add(&t, "stream copy to .%s", pa->ext);
 }

@@ -217,6 +217,30 @@ void buf_release(struct buf *b)
     memset(b, 0, sizeof(*b));
 }
 
+void joiner_add(struct joiner *j, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (j->cap == 0 || j->len + 1 >= j->cap)
+        return;
+    if (j->len > 0) {
+        n = snprintf(j->out + j->len, j->cap - j->len, "%s", j->sep);
+        j->len += n > 0 ? (size_t)n : 0;
+        if (j->len >= j->cap) {
+            j->len = j->cap - 1;
+            return;
+        }
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(j->out + j->len, j->cap - j->len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        j->len += (size_t)n;
+    if (j->len >= j->cap)
+        j->len = j->cap - 1;
+}
+
 /* ==== Files and paths =================================================== */
 
 int util_read_file(const char *path, size_t max, struct buf *b,

@@ -90,6 +90,18 @@ void buf_reset(struct buf *b);
 char *buf_detach(struct buf *b);
 void buf_release(struct buf *b);
 
+/*
+ * Text joined by a separator into a fixed buffer the caller owns, cut (never
+ * overrun) when it is full: plan descriptions ("; ") and filter graphs
+ * (",").  Initialise with {out, size, 0, sep} and out[0] = '\0'.
+ */
+struct joiner {
+    char *out;
+    size_t cap, len;
+    const char *sep;
+};
+void joiner_add(struct joiner *j, const char *fmt, ...) DUB_PRINTF(2, 3);
+
 /* Reads a whole file (at most max bytes) into b.  -1 and e on failure. */
 int util_read_file(const char *path, size_t max, struct buf *b,
                    struct dub_err *e);

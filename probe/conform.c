@@ -70,86 +70,59 @@ static int conform_error(struct dub_err *e, const char *in, const char *what,
 
 /* ==== Filter descriptions (pure) ======================================== */
 
-struct conform_text {
-    char *out;
-    size_t n, len;
-};
-
-static void conform_add(struct conform_text *t, const char *fmt, ...)
-    DUB_PRINTF(2, 3);
-
-static void conform_add(struct conform_text *t, const char *fmt, ...)
-{
-    va_list ap;
-    int k;
-
-    if (t->len + 1 >= t->n)
-        return;
-    if (t->len > 0)
-        t->out[t->len++] = ',';
-    va_start(ap, fmt);
-    k = vsnprintf(t->out + t->len, t->n - t->len, fmt, ap);
-    va_end(ap);
-    if (k > 0)
-        t->len += (size_t)k;
-    if (t->len >= t->n)
-        t->len = t->n - 1;
-    t->out[t->len] = '\0';
-}
-
 void conform_video_filters(const struct facts *f, const struct plan_video *pv,
                            char *out, size_t n)
 {
-    struct conform_text t = {out, n, 0};
+    struct joiner t = {out, n, 0, ","};
     double fps = (double)pv->fps_num / pv->fps_den;
 
     if (!n)
         return;
     out[0] = '\0';
     if (pv->rotation == 90)
-        conform_add(&t, "transpose=clock");
+        joiner_add(&t, "transpose=clock");
     else if (pv->rotation == 180)
-        conform_add(&t, "hflip,vflip");
+        joiner_add(&t, "hflip,vflip");
     else if (pv->rotation == 270)
-        conform_add(&t, "transpose=cclock");
+        joiner_add(&t, "transpose=cclock");
     /* The plan's size is already upright and in square pixels, so one
      * scale fixes size and pixel aspect together. */
-    conform_add(&t, "scale=%d:%d:flags=lanczos", pv->scale_w, pv->scale_h);
-    conform_add(&t, "setsar=1");
+    joiner_add(&t, "scale=%d:%d:flags=lanczos", pv->scale_w, pv->scale_h);
+    joiner_add(&t, "setsar=1");
     if (pv->why & PLAN_V_PAD)
-        conform_add(&t, "pad=%d:%d:(ow-iw)/2:(oh-ih)/2:color=black",
+        joiner_add(&t, "pad=%d:%d:(ow-iw)/2:(oh-ih)/2:color=black",
                     pv->out_w, pv->out_h);
     else if (pv->why & PLAN_V_CROP)
-        conform_add(&t, "crop=%d:%d:(iw-ow)/2:(ih-oh)/2", pv->out_w,
+        joiner_add(&t, "crop=%d:%d:(iw-ow)/2:(ih-oh)/2", pv->out_w,
                     pv->out_h);
-    conform_add(&t, "fps=%d/%d", pv->fps_num, pv->fps_den);
+    joiner_add(&t, "fps=%d/%d", pv->fps_num, pv->fps_den);
     if (pv->why & PLAN_V_LOOP) {
         /* loop keeps the frames in memory: a short clip is at most 2 s. */
         long size = (long)ceil(pv->in_duration * fps) + 2;
 
-        conform_add(&t, "loop=loop=-1:size=%ld:start=0",
+        joiner_add(&t, "loop=loop=-1:size=%ld:start=0",
                     size > 32767 ? 32767 : size);
     } else if (pv->why & PLAN_V_FREEZE) {
-        conform_add(&t, "tpad=stop_mode=clone:stop_duration=%.3f",
+        joiner_add(&t, "tpad=stop_mode=clone:stop_duration=%.3f",
                     pv->duration - pv->in_duration + 1.0);
     }
-    conform_add(&t, "format=yuv420p");
+    joiner_add(&t, "format=yuv420p");
     (void)f;
 }
 
 void conform_audio_filters(const struct facts *f, const struct plan_audio *pa,
                            char *out, size_t n)
 {
-    struct conform_text t = {out, n, 0};
+    struct joiner t = {out, n, 0, ","};
 
     if (!n)
         return;
     out[0] = '\0';
-    conform_add(&t, "aformat=sample_fmts=fltp:sample_rates=%d:channel_layouts=%s",
+    joiner_add(&t, "aformat=sample_fmts=fltp:sample_rates=%d:channel_layouts=%s",
                 pa->sample_rate, pa->channels == 1 ? "mono" : "stereo");
     /* Silence is added without end; the writer stops at the planned count. */
     if (pa->why & PLAN_A_PAD)
-        conform_add(&t, "apad");
+        joiner_add(&t, "apad");
     (void)f;
 }
 

@@ -38,6 +38,16 @@ expect_exit() {
 contains() {
     if grep -qF -- "$3" "$2"; then pass "$1"; else fail "$1" "'$3' not in $2:" "$(head -c 2000 "$2")"; fi
 }
+# json_true NAME FILE EXPR: passes when the Python expression EXPR holds for
+# the JSON in FILE, bound to d (and, for a report, j: its jobs by id).
+json_true() {
+    python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+j = {x["id"]: x for x in d["jobs"]} if isinstance(d, dict) and isinstance(d.get("jobs"), list) else {}
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$2" "$3" \
+        && pass "$1" || fail "$1" "false: $3" "$(head -c 1500 "$2")"
+}
+
 lacks() {
     if grep -qF -- "$3" "$2"; then fail "$1" "'$3' unexpectedly in $2:" "$(grep -F -- "$3" "$2" | head -5)"; else pass "$1"; fi
 }
@@ -54,3 +64,8 @@ fakefal_start() {
 }
 # fakefal_stats: the fake's /__stats JSON on stdout.
 fakefal_stats() { curl -s "$FAKE_URL/__stats"; }
+# stat_is NAME EXPR: json_true on the fake's current /__stats.
+stat_is() {
+    fakefal_stats >"$T/stats.json"
+    json_true "$1" "$T/stats.json" "$2"
+}

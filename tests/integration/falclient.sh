@@ -13,11 +13,6 @@ start() {
     fakefal_start --key "$KEY" --job-seconds 0.2 --output copy "$@"
     export FAL_KEY="$KEY" FAL_QUEUE_URL="$FAKE_URL" FAL_REST_URL="$FAKE_URL" FAL_API_URL="$FAKE_URL"
 }
-stat_is() {
-    fakefal_stats >"$T/stats.json"
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
-        "$T/stats.json" "$2" && pass "$1" || fail "$1" "false: $2" "$(head -c 1500 "$T/stats.json")"
-}
 is_video() {
     ffprobe -v error -select_streams v:0 -show_entries stream=codec_name -of csv=p=0 "$2" 2>/dev/null | grep -q . \
         && pass "$1" || fail "$1" "$2 is not a video"

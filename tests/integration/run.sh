@@ -14,15 +14,6 @@ start() {
     fakefal_start --key "$KEY" --job-seconds "${JOBSEC:-0.3}" --output copy "$@"
     export FAL_KEY="$KEY" FAL_QUEUE_URL="$FAKE_URL" FAL_REST_URL="$FAKE_URL" FAL_API_URL="$FAKE_URL"
 }
-stat_is() {
-    fakefal_stats >"$T/stats.json"
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
-        "$T/stats.json" "$2" && pass "$1" || fail "$1" "false: $2" "$(head -c 1200 "$T/stats.json")"
-}
-report_is() {
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); j={x["id"]: x for x in d["jobs"]}; sys.exit(0 if eval(sys.argv[2]) else 1)' \
-        "$2" "$3" && pass "$1" || fail "$1" "false: $3" "$(head -c 1500 "$2")"
-}
 run() { "$DUBBATCH" run --poll-interval 0.05 --media-jobs 2 "$@"; }
 
 cat >"$M/a2v.yaml" <<'EOF'
@@ -55,12 +46,12 @@ for id in fits conformed portrait twin; do
 done
 [ ! -e "$M/out/broken.mp4" ] && pass "a2v batch: nothing for the rejected job" || fail "a2v batch: nothing for the rejected job"
 ls "$M/out" | grep -q '\.part$' && fail "no .part files left" "$(ls "$M/out")" || pass "no .part files left"
-report_is "report: states" "$M/out/report.json" \
+json_true "report: states" "$M/out/report.json" \
     "[j[i]['state'] for i in ('fits','conformed','portrait','twin','broken')] == ['DONE']*4 + ['REJECTED']"
-report_is "report: the rejected job says why" "$M/out/report.json" "'not a media file' in j['broken']['reason']"
-report_is "report: identical work is shared" "$M/out/report.json" \
+json_true "report: the rejected job says why" "$M/out/report.json" "'not a media file' in j['broken']['reason']"
+json_true "report: identical work is shared" "$M/out/report.json" \
     "j['twin'].get('shared_with') == 'fits' and j['twin']['request_id'] == j['fits']['request_id']"
-report_is "report: request ids, timings, costs, plans" "$M/out/report.json" \
+json_true "report: request ids, timings, costs, plans" "$M/out/report.json" \
     "all(j[i]['request_id'] and j[i]['timings']['total_s'] > 0 for i in ('fits','conformed')) and j['conformed']['video_plan'].startswith('scale 640x360') and d['totals']['estimated_cost'] > 0"
 contains "report.csv has a row per job" "$M/out/report.csv" '"conformed","DONE"'
 stat_is "one submission per distinct job; the rejected input never reached fal" \
@@ -105,7 +96,7 @@ jobs:
 EOF
 start --fault model:faildetail:count=1
 expect_exit "a model failure fails the job" 1 run "$M/fail.yaml"
-report_is "a model failure is reported with fal's message" "$M/out-fail/report.json" \
+json_true "a model failure is reported with fal's message" "$M/out-fail/report.json" \
     "j['noface']['state'] == 'FAILED' and 'No face detected in the video (face_detection_error)' in j['noface']['reason']"
 expect_exit "a failed job is tried again on the next run" 0 run "$M/fail.yaml"
 
@@ -140,7 +131,7 @@ for delay in 0.7 1.3 0.4 2.1 1.0; do
     rounds=$((rounds + 1))
 done
 expect_exit "after $rounds kill -9s, a final run finishes the batch" 0 run "$M/many.yaml"
-report_is "after kill -9s: every job is done" "$M/out-many/report.json" \
+json_true "after kill -9s: every job is done" "$M/out-many/report.json" \
     "all(x['state'] == 'DONE' for x in d['jobs']) and len(d['jobs']) == 6"
 stat_is "after kill -9s: exactly one submission per job" \
     "d['duplicates'] == 0 and len(d['submissions']) == 6"
@@ -156,7 +147,7 @@ wait "$pid"
 rc=$?
 [ "$rc" = 4 ] && pass "SIGINT exits 4" || fail "SIGINT exits 4" "exit $rc" "$(tail -5 "$T/int.err")"
 [ -s "$M/out/report.json" ] && pass "SIGINT still writes the report" || fail "SIGINT still writes the report"
-report_is "the interrupted report says so" "$M/out/report.json" "d['interrupted'] is True"
+json_true "the interrupted report says so" "$M/out/report.json" "d['interrupted'] is True"
 expect_exit "the run after SIGINT resumes and finishes" 1 run "$M/a2v.yaml"
 stat_is "SIGINT and resume: no work submitted twice" "d['duplicates'] == 0 and d['jobs'] == 3"
 
@@ -180,7 +171,7 @@ contains "status shows the cancelled jobs" "$T/out" "CANCELLED"
 start
 rm -rf "$M/out"
 expect_exit "a budget cap skips work" 1 run --max-cost 0.1 "$M/a2v.yaml"
-report_is "the budget cap: one job fits, the others are skipped with a reason" "$M/out/report.json" \
+json_true "the budget cap: one job fits, the others are skipped with a reason" "$M/out/report.json" \
     "sorted(j[i]['state'] for i in ('fits', 'conformed', 'portrait')) == ['DONE', 'SKIPPED', 'SKIPPED'] and all('skipped by budget' in j[i]['reason'] for i in ('fits', 'conformed', 'portrait') if j[i]['state'] == 'SKIPPED')"
 
 # An edited manifest redoes only the changed job.

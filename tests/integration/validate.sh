@@ -6,12 +6,6 @@ M="$T/m"
 mkdir -p "$M"
 ln -s "$FIX" "$M/media"
 
-# jq-like checks without jq: python evaluates an expression over the JSON
-# read from a file, bound to the name d.
-json_true() {
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$2" "$3" \
-        && pass "$1" || fail "$1" "false: $3" "$(head -c 1500 "$2")"
-}
 
 cat >"$M/mixed.yaml" <<'EOF'
 version: 1
