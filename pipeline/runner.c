@@ -507,6 +507,14 @@ static void runner_step_upload(struct rjob *j)
 
         if (!j->file[k])
             continue;
+        /* An https input that fits is handed to fal as it is. */
+        if (util_starts_with(j->file[k], "https://")) {
+            if (k == 0)
+                j->st.video_url = xstrdup(j->file[k]);
+            else
+                j->st.audio_url = xstrdup(j->file[k]);
+            continue;
+        }
         if (state_upload_find(run->st, j->key[k], RUNNER_UPLOAD_FRESH_MS, &url,
                               &e) == 1) {
             if (k == 0)
@@ -1071,27 +1079,45 @@ static int runner_ahead_room(const struct runner *run)
     return run->o.concurrency * RUNNER_LOOKAHEAD - waiting;
 }
 
+/* The progress line: counts, cost so far, and an ETA from the jobs this
+ * run has seen through (submit to done), spread over the remote slots. */
 static void runner_progress(struct runner *run, int final)
 {
-    int counts[JOB_NSTATES] = {0};
-    double cost = 0;
+    int counts[JOB_NSTATES] = {0}, timed = 0, left = 0;
+    double cost = 0, spent = 0;
+    char eta[32] = "ETA --";
     size_t i;
 
     if (!run->o.progress)
         return;
     for (i = 0; i < run->n; i++) {
-        counts[run->jobs[i].st.state]++;
-        if (job_is_remote(run->jobs[i].st.state) ||
-            run->jobs[i].st.state == JOB_DONE)
-            cost += run->jobs[i].leader ? 0 : run->jobs[i].st.cost;
+        const struct rjob *j = &run->jobs[i];
+
+        counts[j->st.state]++;
+        if (job_is_remote(j->st.state) || j->st.state == JOB_DONE)
+            cost += j->leader ? 0 : j->st.cost;
+        if (j->st.state == JOB_DONE && j->st.submitted_at >= run->started_at &&
+            !j->leader) {
+            spent += (double)(j->st.finished_at - j->st.submitted_at);
+            timed++;
+        }
+        left += !job_is_final(j->st.state);
+    }
+    if (timed && left) {
+        double ms = spent / timed *
+                    ceil((double)left / (run->o.concurrency ? run->o.concurrency
+                                                             : 1));
+
+        snprintf(eta, sizeof(eta), "ETA %.0fm%02.0fs", floor(ms / 60000),
+                 fmod(ms / 1000, 60));
     }
     fprintf(stderr, "\r\033[K%d/%zu done, %d at fal (%d running), %d failed, "
-                    "%d rejected, $%.2f%s",
+                    "%d rejected, $%.2f, %s%s",
             counts[JOB_DONE], run->n,
             counts[JOB_SUBMITTING] + counts[JOB_QUEUED] + counts[JOB_RUNNING] +
                 counts[JOB_COMPLETED],
             counts[JOB_RUNNING], counts[JOB_FAILED], counts[JOB_REJECTED],
-            cost, final ? "\n" : "");
+            cost, left ? eta : "finished", final ? "\n" : "");
 }
 
 static int runner_active(const struct runner *run)

@@ -128,13 +128,21 @@ void conform_audio_filters(const struct facts *f, const struct plan_audio *pa,
 
 /* ==== Shared stages ===================================================== */
 
+/* A local input may open nothing but itself; an https input (manifests
+ * allow them) only https. */
+static void conform_whitelist(AVDictionary **opts, const char *in)
+{
+    av_dict_set(opts, "protocol_whitelist",
+                util_starts_with(in, "https://") ? "https,tls,tcp" : "file", 0);
+}
+
 static int conform_open_input(struct conv *c, const char *in, int index)
 {
     AVDictionary *opts = NULL;
     const AVCodec *codec;
     int ret;
 
-    av_dict_set(&opts, "protocol_whitelist", "file", 0);
+    conform_whitelist(&opts, in);
     ret = avformat_open_input(&c->ic, in, NULL, &opts);
     av_dict_free(&opts);
     if (ret < 0)
@@ -382,7 +390,7 @@ static int conform_remux(const char *in, int index, const char *out,
     AVStream *ist;
     int ret, rc;
 
-    av_dict_set(&opts, "protocol_whitelist", "file", 0);
+    conform_whitelist(&opts, in);
     ret = avformat_open_input(&c.ic, in, NULL, &opts);
     av_dict_free(&opts);
     if (ret < 0)
