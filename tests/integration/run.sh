@@ -183,3 +183,27 @@ sed -i 's|{id: j3, video: media/ok_720p_8s.mov|{id: j3, video: media/ok_1080p_5s
 curl -s -X POST "$FAKE_URL/__reset" >/dev/null
 expect_exit "an edited manifest runs again" 0 run "$M/many.yaml"
 stat_is "only the changed job is submitted again" "d['requests'].get('submit') == 1"
+
+# Faults on the way, through the whole runner: retried, nothing paid twice.
+for f in status:500:count=3 status:drop:count=2 result:502:count=2 cdn:truncate:count=1 \
+         upload:503:count=2 submit:429:count=2 submit:503ingress:count=1; do
+    start --fault "$f"
+    rm -rf "$M/out-fail"
+    expect_exit "fault $f: the job still finishes" 0 run "$M/fail.yaml"
+    stat_is "fault $f: one submission" "d['jobs'] == 1 and d['duplicates'] == 0"
+done
+
+# --max-fail: after N failures nothing new starts; the rest is skipped.
+cat >"$M/maxfail.yaml" <<'EOF2'
+version: 1
+output_dir: out-maxfail
+concurrency: 1
+jobs:
+  - {id: modelfail-1, video: media/ok_720p_8s.mov, audio: media/speech.mp3}
+  - {id: later-1, video: media/ok_720p_8s.mov, audio: media/speech.wav}
+  - {id: later-2, video: media/ok_720p_8s.mov, audio: media/speech.m4a}
+EOF2
+start
+expect_exit "--max-fail 1 stops starting work" 1 run --max-fail 1 "$M/maxfail.yaml"
+json_true "--max-fail: the failure and the skipped jobs are reported" "$M/out-maxfail/report.json" \
+    "j['modelfail-1']['state'] == 'FAILED' and j['later-2']['state'] == 'SKIPPED' and '--max-fail 1' in j['later-2']['reason']"
