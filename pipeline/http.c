@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,20 @@
 
 #include <curl/curl.h>
 
+/* A URL's origin as libcurl's parser sees it: what it will connect to. */
+struct http_origin {
+    char scheme[8];
+    char host[256];     /* as in the URL: "[::1]" keeps its brackets */
+    char port[8];       /* always set: the scheme's default when absent */
+    int explicit_port;
+};
+
 struct http {
     CURLM *multi;
     char *key;
-    char *auth_bases[4];
-    long connect_timeout_ms, low_speed_time_s;
+    struct http_origin auth[HTTP_MAX_AUTH_BASES];
+    int nauth;
+    long connect_timeout_ms, low_speed_limit, low_speed_time_s;
     int running;
     struct http_xfer *xfers; /* live transfers (curl 7.88 cannot list them) */
 };
@@ -35,14 +45,152 @@ struct http_xfer {
     char *body;          /* request body copy */
     FILE *upload;        /* file body */
     int64_t upload_left;
-    size_t max_body;
+    size_t max_body;     /* memory cap */
+    int64_t max_file;    /* download cap */
     FILE *download;
+    int write_errno;     /* the download file could not be written */
     struct http_resp resp;
     http_done_fn *done;
     void *arg;
 };
 
 static int http_global_ready;
+
+/* ==== URLs ============================================================== */
+
+/*
+ * scheme://host[:port] of url in lower case, and its host; 0 when it has
+ * none or carries user info.  A hand parser, so that fal.c and falcfg.c
+ * can judge URLs without libcurl; http_start() checks again with curl's.
+ */
+static int http_split(const char *url, char *out, size_t n, char *host,
+                      size_t hn)
+{
+    const char *p = strstr(url, "://"), *end, *h0, *colon;
+    size_t len, i, hl;
+
+    if (!p)
+        return 0;
+    h0 = p + 3;
+    end = h0 + strcspn(h0, "/?#");
+    len = (size_t)(end - url);
+    if (len >= n || memchr(h0, '@', (size_t)(end - h0)) ||
+        memchr(h0, '\\', (size_t)(end - h0)))
+        return 0;
+    for (i = 0; i < len; i++) {
+        if ((unsigned char)url[i] <= ' ' || url[i] == 0x7f)
+            return 0;
+        out[i] = (char)tolower((unsigned char)url[i]);
+    }
+    out[len] = '\0';
+    if (*h0 == '[') {
+        const char *rb = memchr(h0, ']', (size_t)(end - h0));
+
+        if (!rb)
+            return 0;
+        hl = (size_t)(rb - h0 - 1);
+        h0++;
+    } else {
+        colon = memchr(h0, ':', (size_t)(end - h0));
+        hl = (size_t)((colon ? colon : end) - h0);
+    }
+    if (hl >= hn || hl == 0)
+        return 0;
+    for (i = 0; i < hl; i++)
+        host[i] = (char)tolower((unsigned char)h0[i]);
+    host[hl] = '\0';
+    return 1;
+}
+
+/* host without brackets, in any case. */
+static int http_is_loopback(const char *host)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    char h[256];
+    size_t n = strlen(host);
+
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+        if (n - 2 >= sizeof(h))
+            return 0;
+        memcpy(h, host + 1, n - 2);
+        h[n - 2] = '\0';
+        host = h;
+    }
+    if (strcasecmp(host, "localhost") == 0)
+        return 1;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, host, &a6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&a6);
+    return 0;
+}
+
+int http_url_allowed(const char *url, struct dub_err *e)
+{
+    char origin[512], host[256];
+
+    if (!url || !http_split(url, origin, sizeof(origin), host, sizeof(host)))
+        return dub_errf(e, DUB_EUSAGE, "'%.200s' is not a usable URL",
+                        url ? url : "(none)");
+    if (util_starts_with(origin, "https://"))
+        return 0;
+    if (util_starts_with(origin, "http://") && http_is_loopback(host))
+        return 0;
+    return dub_errf(e, DUB_EUSAGE,
+                    "refusing '%.200s': only https:// (or http:// to "
+                    "loopback) is allowed",
+                    url);
+}
+
+/* Parses url with libcurl's own URL parser; 0 when it has no usable
+ * origin, or names a user or password. */
+static int http_parse(const char *url, struct http_origin *o)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL, *user = NULL;
+    int ok = 0;
+
+    memset(o, 0, sizeof(*o));
+    if (!u)
+        return 0;
+    if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) !=
+            CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+            CURLUE_OK)
+        goto out;
+    if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK)
+        goto out;
+    if (strlen(scheme) >= sizeof(o->scheme) ||
+        strlen(host) >= sizeof(o->host) || strlen(port) >= sizeof(o->port))
+        goto out;
+    snprintf(o->scheme, sizeof(o->scheme), "%s", scheme);
+    snprintf(o->host, sizeof(o->host), "%s", host);
+    snprintf(o->port, sizeof(o->port), "%s", port);
+    curl_free(port);
+    port = NULL;
+    o->explicit_port =
+        curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK;
+    ok = 1;
+out:
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_free(user);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+static int http_same_origin(const struct http_origin *a,
+                            const struct http_origin *b)
+{
+    return strcasecmp(a->scheme, b->scheme) == 0 &&
+           strcasecmp(a->host, b->host) == 0 && strcmp(a->port, b->port) == 0;
+}
+
+/* ==== Set-up ============================================================ */
 
 struct http *http_new(const struct http_config *cfg, struct dub_err *e)
 {
@@ -57,6 +205,17 @@ struct http *http_new(const struct http_config *cfg, struct dub_err *e)
         http_global_ready = 1;
     }
     h = xcalloc(1, sizeof(*h));
+    for (i = 0; i < DUB_ARRAY_LEN(cfg->auth_bases); i++) {
+        if (!cfg->auth_bases[i])
+            continue;
+        if (!http_parse(cfg->auth_bases[i], &h->auth[h->nauth])) {
+            free(h);
+            dub_errf(e, DUB_EUSAGE, "'%.200s' is not a usable fal base URL",
+                     cfg->auth_bases[i]);
+            return NULL;
+        }
+        h->nauth++;
+    }
     h->multi = curl_multi_init();
     if (!h->multi) {
         free(h);
@@ -64,113 +223,49 @@ struct http *http_new(const struct http_config *cfg, struct dub_err *e)
         return NULL;
     }
     h->key = cfg->key ? xstrdup(cfg->key) : NULL;
-    for (i = 0; i < DUB_ARRAY_LEN(cfg->auth_bases); i++)
-        if (cfg->auth_bases[i])
-            h->auth_bases[i] = xstrdup(cfg->auth_bases[i]);
     h->connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms
                                                     : 10000;
+    h->low_speed_limit = cfg->low_speed_limit ? cfg->low_speed_limit : 1024;
     h->low_speed_time_s = cfg->low_speed_time_s ? cfg->low_speed_time_s : 60;
     return h;
 }
 
-/* scheme://host[:port] of url in lower case; 0 when it has none. */
-static int http_origin(const char *url, char *out, size_t n, char *host,
-                       size_t hn)
+static void http_wipe(char *s)
 {
-    const char *p = strstr(url, "://"), *end, *h0;
-    size_t len, i;
-
-    if (!p)
-        return 0;
-    h0 = p + 3;
-    end = h0 + strcspn(h0, "/?#");
-    len = (size_t)(end - url);
-    if (len >= n || memchr(h0, '@', (size_t)(end - h0)))
-        return 0;
-    for (i = 0; i < len; i++)
-        out[i] = (char)tolower((unsigned char)url[i]);
-    out[len] = '\0';
-    if (host) {
-        const char *colon;
-        size_t hl;
-
-        if (*h0 == '[') {
-            const char *rb = memchr(h0, ']', (size_t)(end - h0));
-
-            if (!rb)
-                return 0;
-            hl = (size_t)(rb - h0 - 1);
-            h0++;
-        } else {
-            colon = memchr(h0, ':', (size_t)(end - h0));
-            hl = (size_t)((colon ? colon : end) - h0);
-        }
-        if (hl >= hn)
-            return 0;
-        for (i = 0; i < hl; i++)
-            host[i] = (char)tolower((unsigned char)h0[i]);
-        host[hl] = '\0';
-    }
-    return 1;
+    if (s)
+        memset(s, 0, strlen(s));
 }
 
-static int http_is_loopback(const char *host)
-{
-    struct in_addr a4;
-    struct in6_addr a6;
-
-    if (strcmp(host, "localhost") == 0)
-        return 1;
-    if (inet_pton(AF_INET, host, &a4) == 1)
-        return (ntohl(a4.s_addr) >> 24) == 127;
-    if (inet_pton(AF_INET6, host, &a6) == 1)
-        return IN6_IS_ADDR_LOOPBACK(&a6);
-    return 0;
-}
-
-int http_url_allowed(const char *url, struct dub_err *e)
-{
-    char origin[512], host[256];
-
-    if (!http_origin(url, origin, sizeof(origin), host, sizeof(host)) ||
-        !host[0])
-        return dub_errf(e, DUB_EUSAGE, "'%.200s' is not a usable URL", url);
-    if (util_starts_with(origin, "https://"))
-        return 0;
-    if (util_starts_with(origin, "http://") && http_is_loopback(host))
-        return 0;
-    return dub_errf(e, DUB_EUSAGE,
-                    "refusing '%.200s': only https:// (or http:// to "
-                    "loopback) is allowed",
-                    url);
-}
-
-static int http_may_auth(const struct http *h, const char *url)
-{
-    char origin[512];
-    size_t i;
-
-    if (!h->key || !http_origin(url, origin, sizeof(origin), NULL, 0))
-        return 0;
-    for (i = 0; i < DUB_ARRAY_LEN(h->auth_bases); i++) {
-        char base[512];
-
-        if (h->auth_bases[i] &&
-            http_origin(h->auth_bases[i], base, sizeof(base), NULL, 0) &&
-            strcmp(base, origin) == 0)
-            return 1;
-    }
-    return 0;
-}
+/* ==== Callbacks from libcurl ============================================ */
 
 static size_t http_write(char *p, size_t size, size_t n, void *arg)
 {
     struct http_xfer *x = arg;
     size_t len = size * n;
+    long code = 0;
 
+    if (x->download) {
+        /* Only a 2xx body is the file; an error reply (a CDN's 404 page)
+         * is kept in memory for the message instead. */
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+        if (code < 200 || code > 299) {
+            size_t room = HTTP_MAX_ERROR_BODY - x->resp.body.len;
+
+            buf_append(&x->resp.body, p, len < room ? len : room);
+            return len;
+        }
+        if (x->resp.bytes + (int64_t)len > x->max_file) {
+            x->resp.truncated = 1;
+            return 0;
+        }
+        x->resp.bytes += (int64_t)len;
+        if (fwrite(p, 1, len, x->download) != len) {
+            x->write_errno = errno ? errno : EIO;
+            return 0;
+        }
+        return len;
+    }
     x->resp.bytes += (int64_t)len;
-    if (x->download)
-        return fwrite(p, 1, len, x->download);
     if (x->resp.body.len + len > x->max_body) {
         x->resp.truncated = 1;
         return 0; /* aborts the transfer: the body is not what we expect */
@@ -191,45 +286,69 @@ static size_t http_read(char *p, size_t size, size_t n, void *arg)
     return want;
 }
 
-/* Keeps the few reply headers fal gives meaning to. */
+/* The reply headers fal gives meaning to. */
+static const struct {
+    const char *name;
+    size_t off, cap;
+} http_kept[] = {
+    {"x-fal-request-id:", offsetof(struct http_resp, request_id),
+     sizeof(((struct http_resp *)0)->request_id)},
+    {"x-fal-error-type:", offsetof(struct http_resp, error_type),
+     sizeof(((struct http_resp *)0)->error_type)},
+    {"x-fal-request-timeout-type:", offsetof(struct http_resp, timeout_type),
+     sizeof(((struct http_resp *)0)->timeout_type)},
+    {"content-type:", offsetof(struct http_resp, content_type),
+     sizeof(((struct http_resp *)0)->content_type)},
+    {"etag:", offsetof(struct http_resp, etag),
+     sizeof(((struct http_resp *)0)->etag)},
+    {"retry-after:", offsetof(struct http_resp, retry_after),
+     sizeof(((struct http_resp *)0)->retry_after)},
+};
+
 static size_t http_header(char *p, size_t size, size_t n, void *arg)
 {
     struct http_xfer *x = arg;
-    size_t len = size * n;
-    static const struct {
-        const char *name;
-        size_t off, cap;
-    } keep[] = {
-        {"x-fal-request-id:", offsetof(struct http_resp, request_id), 80},
-        {"x-fal-error-type:", offsetof(struct http_resp, error_type), 64},
-        {"x-fal-request-timeout-type:",
-         offsetof(struct http_resp, timeout_type), 32},
-        {"content-type:", offsetof(struct http_resp, content_type), 80},
-        {"etag:", offsetof(struct http_resp, etag), 128},
-    };
-    size_t i;
+    size_t len = size * n, i;
 
-    for (i = 0; i < DUB_ARRAY_LEN(keep); i++) {
-        size_t nl = strlen(keep[i].name);
+    /* A new status line (after a redirect, a 100 Continue or a proxy's
+     * CONNECT reply): headers seen so far belonged to another reply. */
+    if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+        for (i = 0; i < DUB_ARRAY_LEN(http_kept); i++)
+            *((char *)&x->resp + http_kept[i].off) = '\0';
+        return len;
+    }
+    for (i = 0; i < DUB_ARRAY_LEN(http_kept); i++) {
+        size_t nl = strlen(http_kept[i].name), k;
+        char *dst = (char *)&x->resp + http_kept[i].off;
         const char *v, *end;
 
-        if (len <= nl || strncasecmp(p, keep[i].name, nl) != 0)
+        if (len <= nl || strncasecmp(p, http_kept[i].name, nl) != 0)
             continue;
         v = p + nl;
         end = p + len;
         while (v < end && (*v == ' ' || *v == '\t'))
             v++;
         while (end > v && (end[-1] == '\r' || end[-1] == '\n' ||
-                           end[-1] == ' '))
+                           end[-1] == ' ' || end[-1] == '\t'))
             end--;
-        snprintf((char *)&x->resp + keep[i].off, keep[i].cap, "%.*s",
-                 (int)(end - v), v);
+        snprintf(dst, http_kept[i].cap, "%.*s", (int)(end - v), v);
+        /* Header values end up in messages and logs: printable only. */
+        for (k = 0; dst[k]; k++)
+            if ((unsigned char)dst[k] < 0x20 || dst[k] == 0x7f)
+                dst[k] = '?';
     }
     return len;
 }
 
+/* ==== Transfers ========================================================= */
+
 static void http_xfer_free(struct http_xfer *x)
 {
+    struct curl_slist *s;
+
+    /* One header line held the key: clear the copies before freeing. */
+    for (s = x->headers; s; s = s->next)
+        http_wipe(s->data);
     curl_slist_free_all(x->headers);
     if (x->upload)
         fclose(x->upload);
@@ -238,73 +357,68 @@ static void http_xfer_free(struct http_xfer *x)
     free(x);
 }
 
+static void http_add_header(struct http_xfer *x, const char *line)
+{
+    struct curl_slist *s = curl_slist_append(x->headers, line);
+
+    if (!s)
+        dub_fatal("out of memory");
+    x->headers = s;
+}
+
+/* Refuses a URL either parser dislikes, and answers whether it is
+ * loopback and whether it may carry the key. */
+static int http_judge(struct http *h, const char *url, int *loopback,
+                      int *may_auth, char *origin, size_t on,
+                      struct dub_err *e)
+{
+    struct http_origin o;
+    int i;
+
+    *loopback = *may_auth = 0;
+    if (http_url_allowed(url, e) < 0)
+        return -1;
+    if (!http_parse(url, &o))
+        return dub_errf(e, DUB_EUSAGE, "'%.200s' is not a usable URL", url);
+    *loopback = http_is_loopback(o.host);
+    if (strcasecmp(o.scheme, "https") != 0 &&
+        !(strcasecmp(o.scheme, "http") == 0 && *loopback))
+        return dub_errf(e, DUB_EUSAGE,
+                        "refusing '%.200s': only https:// (or http:// to "
+                        "loopback) is allowed",
+                        url);
+    snprintf(origin, on, "%s://%.120s%s%s", o.scheme, o.host,
+             o.explicit_port ? ":" : "", o.explicit_port ? o.port : "");
+    for (i = 0; i < h->nauth; i++)
+        if (http_same_origin(&o, &h->auth[i]))
+            *may_auth = h->key != NULL;
+    return 0;
+}
+
 int http_start(struct http *h, const struct http_req *req, http_done_fn *done,
                void *arg, struct dub_err *e)
 {
     struct http_xfer *x;
     CURL *c;
+    int loopback, may_auth;
+    char origin[sizeof(x->resp.origin)];
 
-    if (http_url_allowed(req->url, e) < 0)
+    if (http_judge(h, req->url, &loopback, &may_auth, origin, sizeof(origin),
+                   e) < 0)
         return -1;
     x = xcalloc(1, sizeof(*x));
     x->h = h;
     x->done = done;
     x->arg = arg;
     x->max_body = req->max_body ? req->max_body : HTTP_MAX_BODY;
+    x->max_file = req->max_body ? (int64_t)req->max_body : HTTP_MAX_DOWNLOAD;
     x->download = req->download;
+    snprintf(x->resp.origin, sizeof(x->resp.origin), "%s", origin);
     c = x->easy = curl_easy_init();
     if (!c) {
         free(x);
         return dub_errf(e, DUB_ENET, "cannot create a transfer");
     }
-    curl_easy_setopt(c, CURLOPT_URL, req->url);
-    curl_easy_setopt(c, CURLOPT_PRIVATE, x);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, h->low_speed_time_s);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "dubbatch/0.1");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
-    if (req->once) {
-        curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
-        curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-    }
-    if (req->timeout_ms)
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
-    else if (!req->download && !req->upload_path)
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
-    if (req->auth && http_may_auth(h, req->url)) {
-        char *line = xasprintf("Authorization: Key %s", h->key);
-
-        x->headers = curl_slist_append(x->headers, line);
-        /* The line held the key: clear it before it is freed. */
-        memset(line, 0, strlen(line));
-        free(line);
-    } else {
-        /* Without the key, a CDN's redirect may be followed (https only). */
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-    }
-    x->headers = curl_slist_append(x->headers, "Accept: application/json");
-    if (req->content_type) {
-        char *line = xasprintf("Content-Type: %s", req->content_type);
-
-        x->headers = curl_slist_append(x->headers, line);
-        free(line);
-    }
-    if (req->extra_header)
-        x->headers = curl_slist_append(x->headers, req->extra_header);
-    /* curl adds "Expect: 100-continue" to large uploads; fal's signed
-     * URLs and the fake have no use for the extra round trip. */
-    x->headers = curl_slist_append(x->headers, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->headers);
-
     if (req->upload_path) {
         x->upload = fopen(req->upload_path, "rb");
         if (!x->upload || fseeko(x->upload, req->upload_off, SEEK_SET) < 0) {
@@ -314,6 +428,68 @@ int http_start(struct http *h, const struct http_req *req, http_done_fn *done,
             http_xfer_free(x);
             return -1;
         }
+    }
+    curl_easy_setopt(c, CURLOPT_URL, req->url);
+    curl_easy_setopt(c, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_VERBOSE, 0L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, h->low_speed_limit);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, h->low_speed_time_s);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "dubbatch/0.1");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+    if (loopback)
+        curl_easy_setopt(c, CURLOPT_PROXY, ""); /* see http.h: Proxies */
+    if (req->download)
+        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+                         (curl_off_t)x->max_file);
+    if (req->once) {
+        curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+    }
+    if (req->timeout_ms)
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    else if (!req->download && !req->upload_path)
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
+    if (req->auth && may_auth) {
+        char *line = xasprintf("Authorization: Key %s", h->key);
+
+        http_add_header(x, line);
+        http_wipe(line);
+        free(line);
+        /* No CURLOPT_FOLLOWLOCATION: a redirect is answered as it is. */
+    } else {
+        /* Without the key, a CDN's redirect may be followed (https only,
+         * and curl drops nothing sensitive: there is nothing to drop). */
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    }
+    if (!req->download)
+        http_add_header(x, "Accept: application/json");
+    if (req->content_type) {
+        char *line = xasprintf("Content-Type: %s", req->content_type);
+
+        http_add_header(x, line);
+        free(line);
+    } else if (!req->upload_path && !req->download) {
+        /* curl would label a memory body as a form; say nothing instead. */
+        http_add_header(x, "Content-Type:");
+    }
+    if (req->extra_header)
+        http_add_header(x, req->extra_header);
+    /* curl adds "Expect: 100-continue" to large uploads; fal's signed
+     * URLs and the fake have no use for the extra round trip. */
+    http_add_header(x, "Expect:");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->headers);
+
+    if (req->upload_path) {
         x->upload_left = req->upload_len;
         curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(c, CURLOPT_READFUNCTION, http_read);
@@ -326,7 +502,9 @@ int http_start(struct http *h, const struct http_req *req, http_done_fn *done,
         x->body = xstrndup(req->body ? req->body : "", req->body_len);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, x->body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                         (curl_off_t)req->body_len);
+                         (curl_off_t)strlen(x->body));
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+    } else if (strcmp(req->method, "GET") != 0) {
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
     }
     if (curl_multi_add_handle(h->multi, c) != CURLM_OK) {
@@ -350,12 +528,15 @@ static void http_unlink(struct http *h, struct http_xfer *x)
         h->xfers = x->next;
     if (x->next)
         x->next->prev = x->prev;
+    x->next = x->prev = NULL;
 }
 
-/* Which failures prove the request never left: nothing was connected. */
-static int http_maybe_sent(CURLcode rc, CURL *c)
+/* Whether the request may have reached the server.  Only failures that
+ * prove nothing left (no name, no connection, no TLS) say no. */
+static int http_maybe_sent(CURLcode rc, CURL *c, int aborted)
 {
     curl_off_t connect = 0;
+    long sent = 0;
 
     switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -370,32 +551,52 @@ static int http_maybe_sent(CURLcode rc, CURL *c)
         break;
     }
     curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connect);
-    return connect > 0 || rc != CURLE_OPERATION_TIMEDOUT;
+    curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent);
+    /* A timeout or an abort before any connection or request byte: the
+     * server cannot have it.  Any other failure may follow delivery. */
+    if (rc == CURLE_OPERATION_TIMEDOUT || aborted)
+        return connect > 0 || sent > 0;
+    return 1;
 }
 
-static void http_finish(struct http *h, CURL *c, CURLcode rc)
+/* Detaches x from curl and h, fills its reply, calls back, frees it. */
+static void http_finish(struct http *h, struct http_xfer *x, CURLcode rc,
+                        int aborted)
 {
-    struct http_xfer *x = NULL;
+    CURL *c = x->easy;
     long status = 0;
 
-    curl_easy_getinfo(c, CURLINFO_PRIVATE, (char **)&x);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_multi_remove_handle(h->multi, c);
     http_unlink(h, x);
     h->running--;
     x->resp.status = (int)status;
-    if (rc != CURLE_OK) {
+    if (rc == CURLE_FILESIZE_EXCEEDED)
+        x->resp.truncated = 1;
+    if (rc != CURLE_OK || aborted) {
         x->resp.transport_failed = 1;
-        x->resp.maybe_sent = http_maybe_sent(rc, c);
-        if (x->resp.truncated)
+        x->resp.aborted = aborted;
+        x->resp.maybe_sent = http_maybe_sent(rc, c, aborted);
+        x->resp.refused = rc == CURLE_UNSUPPORTED_PROTOCOL ||
+                          rc == CURLE_URL_MALFORMAT ||
+                          rc == CURLE_TOO_MANY_REDIRECTS;
+        if (aborted)
+            snprintf(x->resp.err, sizeof(x->resp.err), "transfer aborted");
+        else if (x->resp.truncated)
             snprintf(x->resp.err, sizeof(x->resp.err),
-                     "reply body larger than %zu bytes", x->max_body);
+                     "reply body larger than %lld bytes",
+                     x->download ? (long long)x->max_file
+                                 : (long long)x->max_body);
+        else if (x->write_errno)
+            snprintf(x->resp.err, sizeof(x->resp.err),
+                     "cannot write the downloaded file: %s",
+                     strerror(x->write_errno));
         else
             snprintf(x->resp.err, sizeof(x->resp.err), "%s",
                      x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
     }
-    if (!x->resp.body.data)
-        buf_grow(&x->resp.body, 0);
+    /* An empty body is still a string. */
+    buf_append(&x->resp.body, "", 0);
     curl_easy_cleanup(c);
     x->easy = NULL;
     x->done(x->arg, &x->resp);
@@ -406,36 +607,64 @@ int http_poll(struct http *h, struct pollfd *extra, int nextra,
               int timeout_ms)
 {
     struct curl_waitfd *w = NULL;
-    CURLMsg *msg;
     int i, left, still = 0;
 
     if (nextra > 0) {
         w = xcalloc((size_t)nextra, sizeof(*w));
         for (i = 0; i < nextra; i++) {
             w[i].fd = extra[i].fd;
-            w[i].events = CURL_WAIT_POLLIN;
+            if (extra[i].events & POLLIN)
+                w[i].events |= CURL_WAIT_POLLIN;
+            if (extra[i].events & POLLPRI)
+                w[i].events |= CURL_WAIT_POLLPRI;
+            if (extra[i].events & POLLOUT)
+                w[i].events |= CURL_WAIT_POLLOUT;
         }
     }
-    curl_multi_poll(h->multi, w, (unsigned)nextra, timeout_ms, NULL);
-    for (i = 0; i < nextra; i++)
-        extra[i].revents = (w[i].revents & CURL_WAIT_POLLIN) ? POLLIN : 0;
+    curl_multi_poll(h->multi, w, (unsigned)(nextra > 0 ? nextra : 0),
+                    timeout_ms < 0 ? INT_MAX : timeout_ms, NULL);
     free(w);
+    /* curl reports only IN/PRI/OUT: a worker pipe's hang-up would look
+     * like nothing at all, and a loop would spin on it.  Ask poll(2). */
+    if (nextra > 0 && poll(extra, (nfds_t)nextra, 0) < 0)
+        for (i = 0; i < nextra; i++)
+            extra[i].revents = 0;
     curl_multi_perform(h->multi, &still);
-    while ((msg = curl_multi_info_read(h->multi, &left)))
-        if (msg->msg == CURLMSG_DONE)
-            http_finish(h, msg->easy_handle, msg->data.result);
+    for (;;) {
+        CURLMsg *msg = curl_multi_info_read(h->multi, &left);
+        struct http_xfer *x = NULL;
+
+        if (!msg)
+            break;
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        http_finish(h, x, msg->data.result, 0);
+    }
     return h->running;
 }
 
-int http_pending(struct http *h)
+int http_pending(const struct http *h)
 {
     return h->running;
+}
+
+void http_abort_all(struct http *h)
+{
+    struct http_xfer **all, *x;
+    size_t n = 0, i;
+
+    /* A snapshot: callbacks may start transfers, which keep running. */
+    all = xcalloc((size_t)h->running + 1, sizeof(*all));
+    for (x = h->xfers; x; x = x->next)
+        all[n++] = x;
+    for (i = 0; i < n; i++)
+        http_finish(h, all[i], CURLE_ABORTED_BY_CALLBACK, 1);
+    free(all);
 }
 
 void http_free(struct http *h)
 {
-    size_t i;
-
     if (!h)
         return;
     while (h->xfers) {
@@ -448,10 +677,8 @@ void http_free(struct http *h)
     }
     curl_multi_cleanup(h->multi);
     if (h->key) {
-        memset(h->key, 0, strlen(h->key));
+        http_wipe(h->key);
         free(h->key);
     }
-    for (i = 0; i < DUB_ARRAY_LEN(h->auth_bases); i++)
-        free(h->auth_bases[i]);
     free(h);
 }
