@@ -5,9 +5,11 @@
 #include "falcfg.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fal.h"
 #include "http.h"
@@ -26,7 +28,7 @@ static void falcfg_wipe(char *s)
 int falcfg_key_clean(const char *raw, const char *what, char **key,
                      struct dub_err *e)
 {
-    const char *b = raw, *end = raw + strlen(raw), *p;
+    const char *b = raw, *end = raw + strlen(raw), *p, *colon;
 
     *key = NULL;
     while (b < end && (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r'))
@@ -42,7 +44,8 @@ int falcfg_key_clean(const char *raw, const char *what, char **key,
                             "the fal key from %s contains a control "
                             "character or a space",
                             what);
-    if (!memchr(b, ':', (size_t)(end - b)))
+    colon = memchr(b, ':', (size_t)(end - b));
+    if (!colon || colon == b || colon + 1 == end)
         return dub_errf(e, DUB_EUSAGE,
                         "the fal key from %s is not of the form "
                         "<key_id>:<key_secret>",
@@ -53,26 +56,60 @@ int falcfg_key_clean(const char *raw, const char *what, char **key,
 
 static int falcfg_key_file(const char *path, char **key, struct dub_err *e)
 {
-    struct buf text = {0};
+    char text[FALCFG_MAX_KEY_FILE + 1];
     struct stat st;
     char *what;
-    int rc;
+    ssize_t n;
+    size_t len = 0;
+    int fd, rc;
 
-    if (stat(path, &st) < 0)
+    /* One open file is checked and read, so the file judged private is
+     * the file read. */
+    fd = open(path, O_RDONLY | O_NOCTTY);
+    if (fd < 0)
         return dub_errf(e, DUB_EUSAGE, "cannot read the key file '%s': %s",
                         path, strerror(errno));
-    if (st.st_mode & (S_IRWXG | S_IRWXO))
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return dub_errf(e, DUB_EUSAGE, "the key file '%s' is not a file",
+                        path);
+    }
+    if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
+        close(fd);
         return dub_errf(e, DUB_EUSAGE,
                         "the key file '%s' can be read or changed by others "
                         "(mode %04o); run chmod 600 on it",
                         path, (unsigned)(st.st_mode & 07777));
-    if (util_read_file(path, FALCFG_MAX_KEY_FILE, &text, e) < 0)
-        return -1;
+    }
+    for (;;) {
+        n = read(fd, text + len, sizeof(text) - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        if (len == sizeof(text) - 1)
+            break;
+    }
+    close(fd);
+    if (n < 0)
+        return dub_errf(e, DUB_EUSAGE, "cannot read the key file '%s': %s",
+                        path, strerror(errno));
+    if (len == sizeof(text) - 1) {
+        memset(text, 0, sizeof(text));
+        return dub_errf(e, DUB_EUSAGE,
+                        "the key file '%s' is too large to hold a key", path);
+    }
+    text[len] = '\0';
+    if (memchr(text, '\0', len)) {
+        memset(text, 0, sizeof(text));
+        return dub_errf(e, DUB_EUSAGE,
+                        "the key file '%s' contains a NUL byte", path);
+    }
     what = xasprintf("'%s'", path);
-    rc = falcfg_key_clean(text.data, what, key, e);
+    rc = falcfg_key_clean(text, what, key, e);
     free(what);
-    memset(text.data, 0, text.len);
-    buf_release(&text);
+    memset(text, 0, sizeof(text));
     return rc;
 }
 
@@ -86,6 +123,12 @@ static int falcfg_url(const char *flag, const char *env, const char *def,
         v = def;
     if (http_url_allowed(v, e) < 0)
         return dub_err_prefix(e, "%s", flag ? "fal base URL flag" : env);
+    /* Paths are appended to a base: a query or fragment would swallow
+     * them. */
+    if (strpbrk(v, "?#"))
+        return dub_errf(e, DUB_EUSAGE,
+                        "%s: '%.200s' must not have a query or fragment",
+                        flag ? "fal base URL flag" : env, v);
     n = strlen(v);
     while (n > 1 && v[n - 1] == '/')
         n--;
