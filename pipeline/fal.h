@@ -21,9 +21,25 @@
 #define FAL_REST_DEFAULT "https://rest.fal.ai"
 #define FAL_API_DEFAULT "https://api.fal.ai"
 
-/* The JS client's multipart rule (fal-protocol.md 5.2). */
+/* The JS client's multipart rule (fal-protocol.md 5.2): files over 90 MiB
+ * go up in 10 MiB parts, one after another. */
 #define FAL_MULTIPART_THRESHOLD ((int64_t)90 * 1024 * 1024)
 #define FAL_PART_SIZE ((int64_t)10 * 1024 * 1024)
+
+/* Rows per page of the request listing (fal-protocol.md 12). */
+#define FAL_LIST_LIMIT 50
+
+/*
+ * Backoff between tries of one call.  fal's JS client waits 1 s doubling
+ * to 30 s (60 s for submit and result) with +-25% jitter (spec 4.5); the
+ * Python client starts at 0.1 s (spec 4.4), which suits interactive use,
+ * not a batch that waits minutes per job anyway.  We take the JS numbers.
+ */
+#define FAL_BACKOFF_BASE_MS 1000
+#define FAL_BACKOFF_CAP_MS 30000
+/* Neither official client reads Retry-After (spec 4.2); when a server
+ * sends one anyway it is a floor for the wait, up to this much. */
+#define FAL_RETRY_AFTER_CAP_MS 120000
 
 /* ==== Requests ========================================================== */
 
@@ -56,11 +72,17 @@ char *fal_complete_url(const char *upload_url);
 char *fal_complete_body(const char *const *etags, int n);
 
 /* The platform listing of an endpoint's requests (fal-protocol.md 12). */
+/* GET {api}/v1/models/requests/by-endpoint?endpoint_id=&start=&end=
+ * &expand=payloads&limit=FAL_LIST_LIMIT[&cursor=], times as ISO-8601. */
 char *fal_listing_url(const char *api_base, const char *endpoint,
                       int64_t start_ms, int64_t end_ms, const char *cursor);
 
 /* ==== Replies =========================================================== */
 
+/*
+ * A submitted request.  The URLs are the ones fal sent, never rebuilt, and
+ * pass http_url_allowed(); request_id is 1..128 of [A-Za-z0-9._-].
+ */
 struct fal_handle {
     char *request_id;
     char *status_url, *response_url, *cancel_url;
@@ -69,21 +91,39 @@ struct fal_handle {
 int fal_parse_submit(const char *body, struct fal_handle *h,
                      struct dub_err *e);
 void fal_handle_release(struct fal_handle *h);
+/* 1 when id is a request id we may put in a URL or a log line. */
+int fal_request_id_ok(const char *id);
 
 enum fal_state { FAL_IN_QUEUE, FAL_IN_PROGRESS, FAL_COMPLETED };
 
+/*
+ * A status reply.  Anything but IN_QUEUE, IN_PROGRESS or COMPLETED is a
+ * protocol error (there is no FAILED).  A COMPLETED request that failed has
+ * error set (to error_type's name when fal sent no words).
+ */
 struct fal_status {
     enum fal_state state;
-    int queue_position;
-    char *error;          /* COMPLETED with a model error */
+    int queue_position;   /* >= 0; 0 unless IN_QUEUE */
+    char *error;          /* COMPLETED with a model error, or NULL */
     char *error_type;
-    struct buf logs;      /* one "timestamp level message" line per entry */
+    struct buf logs;      /* one "timestamp level message" line per entry;
+                             control characters in messages become spaces */
     int nlogs;
 };
 int fal_parse_status(const char *body, struct fal_status *s,
                      struct dub_err *e);
 void fal_status_release(struct fal_status *s);
 
+/* The output File (fal-protocol.md 6): url required, the rest optional. */
+struct fal_output {
+    char *url;
+    char *content_type;   /* or NULL */
+    char *file_name;      /* or NULL; a name, never used as a path */
+    int64_t file_size;    /* -1 when not given */
+};
+int fal_parse_output(const char *body, struct fal_output *o,
+                     struct dub_err *e);
+void fal_output_release(struct fal_output *o);
 /* The output file: video.url (and its size when given, else -1). */
 int fal_parse_result(const char *body, char **video_url, int64_t *size,
                      struct dub_err *e);
@@ -105,12 +145,30 @@ struct fal_listing {
     int has_more;
     char *next_cursor;
 };
+/* items (also "requests" or "data", as some clients accept), has_more,
+ * next_cursor; an item with no usable request id is skipped. */
 int fal_parse_listing(const char *body, struct fal_listing *l,
                       struct dub_err *e);
 void fal_listing_release(struct fal_listing *l);
 /* 1 when two JSON inputs are the same after normalisation (key order,
  * white space, number spelling). */
 int fal_input_equal(const char *a, const char *b);
+/*
+ * 1 when a listed json_input is our submitted input: every field we sent
+ * is there with an equal value (normalised as above).  Fields fal added
+ * (defaults it filled in) do not matter (fal-protocol.md 12, step 3).
+ */
+int fal_input_matches(const char *ours, const char *listed);
+
+/* What a cancel achieved (fal-protocol.md 3.5; the sources disagree on
+ * the codes, so every documented shape is read). */
+enum fal_cancel {
+    FAL_CANCEL_REQUESTED, /* 2xx: CANCELLATION_REQUESTED, OK, success */
+    FAL_CANCEL_DONE,      /* 400 ALREADY_COMPLETED: fetch the result */
+    FAL_CANCEL_GONE,      /* 404 NOT_FOUND: fal no longer knows it */
+    FAL_CANCEL_FAILED,    /* anything else: see fal_classify() */
+};
+enum fal_cancel fal_parse_cancel(const struct http_resp *r);
 
 /* ==== Failures ========================================================== */
 
@@ -127,16 +185,30 @@ enum fal_verdict {
 };
 
 /*
- * Classifies a finished transfer.  For anything but FAL_OK, e gets a
- * message with fal's own words (detail string or list, error_type), the
- * HTTP status, and fal's request id when known; e->retryable and
- * e->http_status are set.
+ * Classifies a finished transfer (fal-protocol.md 4).  For anything but
+ * FAL_OK, e gets "fal OP: HTTP N: fal's words [request ID]": a detail
+ * string, a detail list ("loc: msg (type); ..."), a flat detail with its
+ * error_type, or a summary of a non-JSON or empty reply; never more than
+ * a few hundred bytes of it.  e->retryable and e->http_status are set.
+ *
+ *  - retried: transport failures and timeouts, 408, 429, 502, 503, 504,
+ *    500 on status polls and listings, and 500 with an error_type fal
+ *    marks as infrastructure (request_timeout, runner_*, startup_timeout);
+ *  - fatal: 3xx (redirects are not followed with the key), 400, 401, 403,
+ *    404, 422 and other 4xx, other 5xx, 504 with timeout type "user";
+ *  - a submit is retried only when it provably never reached fal (no
+ *    connection, 429, a 503 from the ingress without fal's request id);
+ *    any other failure is FAL_UNKNOWN: reconcile through the listing.
  */
 enum fal_verdict fal_classify(enum fal_op op, const struct http_resp *r,
                               struct dub_err *e);
 
 /* Delay before try number attempt (0-based): exponential from base_ms,
- * capped at cap_ms, times a jitter factor in [0.75, 1.25) from u in [0,1). */
+ * capped at cap_ms, times a jitter factor in [0.75, 1.25) from u in [0,1)
+ * (the caller's random source, so tests can pin it). */
 int64_t fal_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, double u);
+/* A Retry-After of delta-seconds in milliseconds, at most cap_ms; -1 when
+ * there is none or it is a date. */
+int64_t fal_retry_after_ms(const struct http_resp *r, int64_t cap_ms);
 
 #endif

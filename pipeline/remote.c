@@ -100,10 +100,14 @@ static void remote_http_done(void *arg, struct http_resp *resp)
     r->inflight--;
     if (v == FAL_RETRY && --c->tries_left > 0) {
         double u = (double)rand_r(&r->seed) / ((double)RAND_MAX + 1.0);
+        int64_t wait = fal_backoff_ms(c->attempt++, REMOTE_BACKOFF_BASE_MS,
+                                      REMOTE_BACKOFF_CAP_MS, u);
+        int64_t asked = fal_retry_after_ms(resp, FAL_RETRY_AFTER_CAP_MS);
 
-        c->due = util_mono_ms() +
-                 fal_backoff_ms(c->attempt++, REMOTE_BACKOFF_BASE_MS,
-                                REMOTE_BACKOFF_CAP_MS, u) / r->speedup;
+        /* A server that names its wait gets at least that. */
+        if (asked > wait)
+            wait = asked;
+        c->due = util_mono_ms() + wait / r->speedup;
         /* A retried download starts the file again from nothing. */
         if (c->req.download) {
             fflush(c->req.download);
@@ -420,7 +424,7 @@ static void remote_fd_reply(void *arg, enum fal_verdict v,
     }
     for (i = 0; i < l.n; i++) {
         if (l.items[i].json_input &&
-            fal_input_equal(l.items[i].json_input, f->payload)) {
+            fal_input_matches(f->payload, l.items[i].json_input)) {
             char *id = xstrdup(l.items[i].request_id);
 
             fal_listing_release(&l);

@@ -22,9 +22,9 @@
 struct remote;
 
 /* Backoff between tries: fal's JS client uses 1 s doubling to 30-60 s;
- * a batch that waits 12 minutes per job can afford the same. */
-#define REMOTE_BACKOFF_BASE_MS 1000
-#define REMOTE_BACKOFF_CAP_MS 30000
+ * a batch that waits 12 minutes per job can afford the same (fal.h). */
+#define REMOTE_BACKOFF_BASE_MS FAL_BACKOFF_BASE_MS
+#define REMOTE_BACKOFF_CAP_MS FAL_BACKOFF_CAP_MS
 #define REMOTE_TRIES 6
 
 struct remote *remote_new(const struct falcfg *cfg, struct dub_err *e);
