@@ -1,19 +1,24 @@
 # dubbatch: batch lip-sync through Kling LipSync on fal.ai.
 #
-#   make            build build/dubbatch
+#   make            build build/dubbatch and build/dubbatch-media
 #   make test       unit and integration tests (needs the fixtures)
 #   make check      the same tests built with ASan and UBSan
 #   make demo       a real batch against the bundled fake fal server
 #   make bench      the benchmarks in scripts/bench-*.sh
-#   make install    into $(DESTDIR)$(PREFIX)/bin
+#   make install    into $(DESTDIR)$(PREFIX)/bin and .../libexec/dubbatch
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+# dubbatch looks for dubbatch-media beside itself, then in ../libexec/dubbatch.
+LIBEXECDIR ?= $(PREFIX)/libexec/dubbatch
 BUILD ?= build
 CC ?= cc
 
-PKGS = libavformat libavcodec libavfilter libswscale libswresample libavutil \
-       libcurl libcjson yaml-0.1 sqlite3
+# dubbatch-media (probe/) alone links libav; dubbatch links the rest.
+MEDIA_PKGS = libavformat libavcodec libavfilter libswscale libswresample \
+             libavutil libcjson
+MAIN_PKGS = libcurl libcjson yaml-0.1 sqlite3
+PKGS = $(MEDIA_PKGS) $(MAIN_PKGS)
 
 # A fresh machine has none of the libraries: install them before anything
 # asks pkg-config for flags.  Skipped for targets that build nothing.
@@ -27,6 +32,8 @@ endif
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+MAIN_LIBS := $(shell pkg-config --libs $(MAIN_PKGS)) -lm
+MEDIA_LIBS := $(shell pkg-config --libs $(MEDIA_PKGS)) -lm
 endif
 
 WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
@@ -45,17 +52,25 @@ endif
 
 SRC = $(wildcard pipeline/*.c) $(wildcard probe/*.c)
 OBJ = $(SRC:%.c=$(BUILD)/%.o)
-LIB_OBJ = $(filter-out $(BUILD)/pipeline/main.o,$(OBJ))
+MAIN_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard pipeline/*.c))
+# The worker speaks JSON about facts and plans: wire.c, util.c and plan.c.
+MEDIA_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard probe/*.c)) \
+            $(BUILD)/pipeline/util.o $(BUILD)/pipeline/wire.o \
+            $(BUILD)/pipeline/plan.o
+LIB_OBJ = $(filter-out $(BUILD)/pipeline/main.o $(BUILD)/probe/media_main.o,$(OBJ))
 TEST_SRC = $(wildcard tests/unit/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/%)
 # Small programs that integration tests drive (e.g. the fal client alone).
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tool_%)
 
-all: $(BUILD)/dubbatch
+all: $(BUILD)/dubbatch $(BUILD)/dubbatch-media
 
-$(BUILD)/dubbatch: $(OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(LIBS)
+$(BUILD)/dubbatch: $(MAIN_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(MAIN_LIBS)
+
+$(BUILD)/dubbatch-media: $(MEDIA_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MEDIA_OBJ) $(MEDIA_LIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -87,13 +102,15 @@ demo: all
 bench: all fixtures
 	for b in scripts/bench-*.sh; do sh $$b || exit 1; done
 
-install: $(BUILD)/dubbatch
-	mkdir -p $(DESTDIR)$(BINDIR)
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
 	cp $(BUILD)/dubbatch $(DESTDIR)$(BINDIR)/dubbatch
-	chmod 755 $(DESTDIR)$(BINDIR)/dubbatch
+	cp $(BUILD)/dubbatch-media $(DESTDIR)$(LIBEXECDIR)/dubbatch-media
+	chmod 755 $(DESTDIR)$(BINDIR)/dubbatch $(DESTDIR)$(LIBEXECDIR)/dubbatch-media
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/dubbatch
+	rm -f $(DESTDIR)$(BINDIR)/dubbatch $(DESTDIR)$(LIBEXECDIR)/dubbatch-media
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 
 clean:
 	rm -rf build build-san tests/out

@@ -128,7 +128,7 @@ int cmd_conform(int argc, char **argv)
         fprintf(stderr, "dubbatch: text-to-video takes no audio file\n");
         return EXIT_USAGE;
     }
-    pool = media_pool_new(NULL, 1, (int64_t)(timeout * 1000));
+    pool = media_pool_new(1, (int64_t)(timeout * 1000));
     if (conform_probe(pool, in, &f, &e) < 0) {
         fprintf(stderr, "dubbatch: %s\n", e.msg);
         goto out;

@@ -88,7 +88,7 @@ int cmd_probe(int argc, char **argv)
         return EXIT_USAGE;
     }
     slots = xcalloc((size_t)n, sizeof(*slots));
-    pool = media_pool_new(NULL, jobs < n ? jobs : n,
+    pool = media_pool_new(jobs < n ? jobs : n,
                           (int64_t)(timeout * 1000));
     for (i = 0; i < n; i++) {
         cJSON *task = cJSON_CreateObject();

@@ -158,7 +158,7 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "dubbatch: %s\n", e.msg);
         goto out;
     }
-    pool = media_pool_new(NULL, media_jobs, OPTS_MEDIA_TIMEOUT_MS);
+    pool = media_pool_new(media_jobs, OPTS_MEDIA_TIMEOUT_MS);
     rc = runner_run(&m, st, r, pool, &o);
 out:
     media_pool_free(pool);

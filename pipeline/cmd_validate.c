@@ -300,7 +300,7 @@ int cmd_validate(int argc, char **argv)
     buf_release(&errors);
 
     inputs_collect(&in, &m);
-    pool = media_pool_new(NULL, media_jobs, (int64_t)(timeout * 1000));
+    pool = media_pool_new(media_jobs, (int64_t)(timeout * 1000));
     inputs_probe(&in, pool);
 
     jobs = xcalloc(m.njobs, sizeof(*jobs));

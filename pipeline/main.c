@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "worker.h"
 
 #define DUBBATCH_VERSION "0.1.0"
 
@@ -51,9 +50,6 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    /* The media worker: the same binary, re-executed (design.md sec. 3). */
-    if (strcmp(argv[1], "__media-worker") == 0)
-        return worker_main();
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
         printf("dubbatch %s\n", DUBBATCH_VERSION);
         return EXIT_DONE;

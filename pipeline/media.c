@@ -2,14 +2,15 @@
  * media: the main process's side of the media workers.
  *
  * Workers are started lazily, one per running task up to the limit, and
- * kept for the next task: re-executing the binary costs a few milliseconds,
- * which matters when probing thousands of files.
+ * kept for the next task: starting one (loading libav and its libraries)
+ * costs milliseconds, which matters when probing thousands of files.
  */
 #define _GNU_SOURCE /* pipe2 */
 #include "media.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,12 +47,36 @@ struct media_pool {
     int running;
 };
 
-struct media_pool *media_pool_new(const char *self, int workers,
-                                  int64_t timeout_ms)
+/*
+ * The worker program: beside this one (a build tree, or an install that put
+ * both in one place), else in ../libexec/dubbatch/ (make install).  Found
+ * from where this program is, so an installed tree can be moved.
+ */
+static char *media_program(void)
+{
+    char self[PATH_MAX], *slash, *path;
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+    if (n <= 0)
+        return xstrdup("dubbatch-media");
+    self[n] = '\0';
+    slash = strrchr(self, '/');
+    *slash = '\0';
+    path = xasprintf("%s/dubbatch-media", self);
+    if (access(path, X_OK) == 0)
+        return path;
+    free(path);
+    slash = strrchr(self, '/');
+    if (slash)
+        *slash = '\0';
+    return xasprintf("%s/libexec/dubbatch/dubbatch-media", self);
+}
+
+struct media_pool *media_pool_new(int workers, int64_t timeout_ms)
 {
     struct media_pool *p = xcalloc(1, sizeof(*p));
 
-    p->self = xstrdup(self ? self : "/proc/self/exe");
+    p->self = media_program();
     p->nworkers = workers > 0 ? workers : 1;
     p->timeout_ms = timeout_ms;
     p->w = xcalloc((size_t)p->nworkers, sizeof(*p->w));
@@ -99,6 +124,9 @@ static int media_spawn(struct media_pool *p, struct media_worker *w,
     int to[2], from[2];
     pid_t pid;
 
+    if (access(p->self, X_OK) < 0)
+        return dub_errf(e, DUB_EWORKER, "cannot start a media worker: %s: %s",
+                        p->self, strerror(errno));
     if (pipe2(to, O_CLOEXEC) < 0)
         return dub_errf(e, DUB_EWORKER, "cannot start a media worker: %s",
                         strerror(errno));
@@ -115,7 +143,7 @@ static int media_spawn(struct media_pool *p, struct media_worker *w,
                         strerror(errno));
     }
     if (pid == 0) {
-        char *argv[] = {p->self, "__media-worker", NULL};
+        char *argv[] = {p->self, NULL};
 
         dup2(to[0], 0);
         dup2(from[1], 1);

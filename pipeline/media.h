@@ -34,10 +34,9 @@ struct media_result {
 
 typedef void media_done_fn(void *arg, const struct media_result *r);
 
-/* self: the dubbatch binary to re-execute (NULL: this process's own,
- * /proc/self/exe).  timeout_ms: per task. */
-struct media_pool *media_pool_new(const char *self, int workers,
-                                  int64_t timeout_ms);
+/* Workers run the dubbatch-media program (see media_main.c for why it is
+ * not this one).  timeout_ms: per task. */
+struct media_pool *media_pool_new(int workers, int64_t timeout_ms);
 /* Stops the workers (closing their stdin), waits for them, frees p. */
 void media_pool_free(struct media_pool *p);
 

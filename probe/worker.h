@@ -1,7 +1,7 @@
 /*
- * worker: the media worker process.  main.c runs worker_main() when the
- * binary is re-executed as "dubbatch __media-worker"; pipeline/media.c
- * starts and feeds these processes.
+ * worker: the media worker process.  media_main.c (the dubbatch-media
+ * program) runs worker_main(); pipeline/media.c starts and feeds these
+ * processes.
  *
  * Protocol: one JSON object per line on stdin, one reply line on stdout.
  *   {"id":N,"op":"probe","path":P}

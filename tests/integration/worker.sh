@@ -10,7 +10,7 @@ printf '%s\n' \
   "{\"id\":5,\"op\":\"zap\"}" \
   "not json" \
   "{\"id\":7,\"op\":\"thumb\",\"path\":\"$FIX/speech.mp3\",\"out\":\"$T/none.jpg\"}" \
-  | "$DUBBATCH" __media-worker >"$T/replies"
+  | "$(dirname "$DUBBATCH")/dubbatch-media" >"$T/replies"
 
 reply() { sed -n "${1}p" "$T/replies"; }
 dims() { ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$1"; }
