@@ -110,7 +110,7 @@ int cmd_status(int argc, char **argv)
         const struct state_job *j = &jobs[k];
 
         if (j->state == JOB_FAILED || j->state == JOB_REJECTED ||
-            j->state == JOB_SKIPPED)
+            j->state == JOB_SKIPPED || j->state == JOB_CANCELLED)
             printf("%-24s %-9s %s\n", j->id, job_state_name(j->state),
                    j->error ? j->error : "");
         else if (job_is_remote(j->state))
@@ -139,7 +139,7 @@ int cmd_report(int argc, char **argv)
     dir = status_dir(argv[1], &rc);
     if (!dir)
         return rc;
-    pool = media_pool_new(NULL, opts_default_media_jobs(),
+    pool = media_pool_new(opts_default_media_jobs(),
                           OPTS_MEDIA_TIMEOUT_MS);
     if (page_write(dir, pool, &e) < 0) {
         fprintf(stderr, "dubbatch: %s\n", e.msg);
@@ -168,25 +168,36 @@ static void cancel_done(void *arg, enum fal_verdict v, struct http_resp *resp,
     struct cancel_one *c = arg;
     enum job_state from = c->j->state;
     struct dub_err se = {0};
+    const char *detail = "cancelled at fal";
+    const char *why = "cancelled by dubbatch cancel";
 
     (*c->pending)--;
-    if (v != FAL_OK && !(resp && resp->status == 400)) {
-        fprintf(stderr, "dubbatch: %s: %s\n", c->j->id, e->msg);
-        (*c->failed)++;
-        return;
-    }
-    /* 400 ALREADY_COMPLETED: too late to cancel; the next run fetches it. */
-    if (resp && resp->status == 400) {
+    switch (resp ? fal_parse_cancel(resp) : FAL_CANCEL_FAILED) {
+    case FAL_CANCEL_REQUESTED:
+        printf("%s: cancelled (request %s)\n", c->j->id, c->j->request_id);
+        break;
+    case FAL_CANCEL_DONE:
+        /* Too late: the result is paid for and the next run fetches it. */
         printf("%s: already completed at fal; run again to fetch it\n",
                c->j->id);
+        return;
+    case FAL_CANCEL_GONE:
+        /* Nothing left to stop or to fetch: recorded, so no run polls it. */
+        detail = why = "fal no longer knows the request";
+        printf("%s: fal no longer knows request %s; recorded as cancelled\n",
+               c->j->id, c->j->request_id);
+        break;
+    default:
+        fprintf(stderr, "dubbatch: %s: %s\n", c->j->id,
+                v != FAL_OK ? e->msg : "fal refused to cancel the request");
+        (*c->failed)++;
         return;
     }
     c->j->state = JOB_CANCELLED;
     free(c->j->error);
-    c->j->error = xstrdup("cancelled by dubbatch cancel");
+    c->j->error = xstrdup(why);
     c->j->finished_at = util_now_ms();
-    state_job_save(c->st, c->j, from, "cancelled at fal", &se);
-    printf("%s: cancelled (request %s)\n", c->j->id, c->j->request_id);
+    state_job_save(c->st, c->j, from, detail, &se);
 }
 
 int cmd_cancel(int argc, char **argv)

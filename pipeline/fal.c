@@ -62,8 +62,10 @@ char *fal_payload_t2v(const char *video_url, const char *text,
     return fal_print(o);
 }
 
-char *fal_status_url(const char *status_url)
+char *fal_status_url(const char *status_url, int logs)
 {
+    if (!logs)
+        return xstrdup(status_url);
     return xasprintf("%s%clogs=1", status_url,
                      strchr(status_url, '?') ? '&' : '?');
 }
@@ -806,10 +808,12 @@ static enum fal_verdict fal_verdict_of(enum fal_op op,
     }
     if (s >= 200 && s < 300) {
         /* A success too large to read: a submit's job exists; a file over
-         * its cap would be as large again; a JSON reply may shrink. */
+         * its cap would be as large again, and a status carrying every
+         * log line so far only grows; other JSON replies may shrink. */
         if (op == FAL_OP_SUBMIT)
             return FAL_UNKNOWN;
-        return op == FAL_OP_DOWNLOAD ? FAL_FATAL : FAL_RETRY;
+        return op == FAL_OP_DOWNLOAD || op == FAL_OP_STATUS ? FAL_FATAL
+                                                            : FAL_RETRY;
     }
     /* fal's start deadline passed: trying again would pass it again. */
     if (s == 504 && strcmp(r->timeout_type, "user") == 0)

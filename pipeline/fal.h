@@ -52,8 +52,8 @@ char *fal_payload_a2v(const char *video_url, const char *audio_url);
 char *fal_payload_t2v(const char *video_url, const char *text,
                       const char *voice_id, const char *voice_language,
                       double voice_speed);
-/* status_url with ?logs=1 (or &logs=1). */
-char *fal_status_url(const char *status_url);
+/* status_url, with ?logs=1 (or &logs=1) when logs is set. */
+char *fal_status_url(const char *status_url, int logs);
 char *fal_initiate_url(const char *rest_base, int multipart);
 char *fal_initiate_body(const char *content_type, const char *file_name);
 

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,9 @@
 #define RUNNER_RECONCILE_RETRY_MS 30000
 /* Status polls are spaced at 1/RUNNER_POLL_SHARE of the time waited. */
 #define RUNNER_POLL_SHARE 40
+/* Run times of the batch's last finished jobs kept to predict the next
+ * (Kling takes about the same time for any input, kling-lipsync-api.md). */
+#define RUNNER_RUNTIMES 8
 /* After the first signal, how long in-flight calls may take to finish. */
 #define RUNNER_DRAIN_MS 30000
 
@@ -74,6 +78,7 @@ struct rjob {
     int64_t deadline;      /* monotonic ms; 0 = none */
     int64_t poll_ms;
     int nlogs;             /* fal log lines already written */
+    int nologs;            /* fal's logs outgrew a reply: poll without */
     char *part;            /* <id>.mp4.part while downloading */
     FILE *fout;
     struct rjob *leader;   /* same work as an earlier job: share its result */
@@ -91,8 +96,11 @@ struct runner {
     size_t n;
     char *dotdir, *workdir, *logdir;
     int stopping;          /* a signal: start nothing new */
+    int moved;             /* a job changed state in this pass */
     int failures;
     double committed_cost; /* jobs that reached fal */
+    int64_t runtimes[RUNNER_RUNTIMES]; /* ms, IN_PROGRESS to COMPLETED */
+    int nruntimes;
     int64_t started_at;
     struct dub_err fatal;  /* the state database failed: stop */
     int broken;
@@ -144,6 +152,7 @@ static void runner_move(struct rjob *j, enum job_state to, const char *detail)
         log_warn(j->mj->id, "unexpected move %s -> %s", job_state_name(from),
                  job_state_name(to));
     j->st.state = to;
+    run->moved = 1;
     if (job_is_final(to) && !j->st.finished_at)
         j->st.finished_at = util_now_ms();
     if (state_job_save(run->st, &j->st, from, detail, &e) < 0 && !run->broken) {
@@ -727,12 +736,15 @@ static void runner_append_logs(struct rjob *j, const struct fal_status *s)
 {
     char *path;
     FILE *f;
-    const char *p = s->logs.data;
+    const char *p = s->logs.data, *mode;
     int i;
 
     if (s->nlogs <= j->nlogs || !p)
         return;
-    /* fal sends every log line on every poll: skip the ones written. */
+    /* fal sends every log line on every poll: skip the ones written.  The
+     * first poll of a run rewrites the file, as a resumed run does not
+     * know how much of it an earlier one wrote. */
+    mode = j->nlogs ? "a" : "w";
     for (i = 0; i < j->nlogs && p; i++) {
         p = strchr(p, '\n');
         if (p)
@@ -742,7 +754,7 @@ static void runner_append_logs(struct rjob *j, const struct fal_status *s)
     if (!p || !*p)
         return;
     path = xasprintf("%s/%s.log", j->run->logdir, j->mj->id);
-    f = fopen(path, "a");
+    f = fopen(path, mode);
     if (f) {
         fputs(p, f);
         fclose(f);
@@ -750,11 +762,51 @@ static void runner_append_logs(struct rjob *j, const struct fal_status *s)
     free(path);
 }
 
+/*
+ * fal does not document how long Kling's output is when the audio and the
+ * video differ (field-notes.md), and it has been seen to follow either: a
+ * result must last as long as the video or the audio we sent, within two
+ * of its frames.  Anything else (a cut render, a wrong file) is caught here,
+ * before it is renamed into place.  Text-to-video lasts as long as the
+ * speech, which nobody can predict: only its being a video is checked.
+ * Returns 0 when the length is right or cannot be judged.
+ */
+static int runner_check_length(struct rjob *j, const struct facts *f,
+                               char *why, size_t len)
+{
+    const struct plan_limits *lim = plan_limits_get(j->run->m->endpoint);
+    struct plan local;
+    const struct plan *p = &j->plan;
+    double got, tol;
+
+    if (!lim->needs_audio || !j->vin->ok || (j->ain && !j->ain->ok))
+        return 0;
+    if (!j->planned) {
+        /* Resumed in flight: the plan is pure, so it is made again. */
+        plan_make(lim, &j->mj->policy, &j->run->m->pricing, &j->vin->facts,
+                  j->ain ? &j->ain->facts : NULL, &local);
+        p = &local;
+    }
+    got = f->video.duration > 0 ? f->video.duration : f->duration;
+    tol = f->video.fps_num > 0 && f->video.fps_den > 0
+              ? 2.0 * f->video.fps_den / f->video.fps_num
+              : 2.0 / 25;
+    tol += 0.001;
+    if (fabs(got - p->video.duration) <= tol ||
+        (p->has_audio && fabs(got - p->audio.duration) <= tol))
+        return 0;
+    snprintf(why, len, "the result lasts %.3f s; expected %.3f s (the video)"
+                       " or %.3f s (the audio), within two frames",
+             got, p->video.duration, p->audio.duration);
+    return -1;
+}
+
 static void runner_download_done(void *arg, const struct media_result *res)
 {
     struct rjob *j = arg;
     char *out = util_path_join(j->run->m->output_dir, j->mj->id);
     char *final = xasprintf("%s.mp4", out);
+    char why[1200], *keep;
     struct facts f;
 
     j->busy = 0;
@@ -762,13 +814,25 @@ static void runner_download_done(void *arg, const struct media_result *res)
     if (!res->ok || wire_facts_parse(cJSON_GetObjectItemCaseSensitive(
                                          res->reply, "facts"),
                                      &f) < 0 ||
-        !f.has_video || f.duration < 0.5) {
-        char why[1200];
-
+        !f.has_video) {
         snprintf(why, sizeof(why), "the downloaded result is not a usable "
                                    "video: %s",
                  res->ok ? "no video stream" : res->err.msg);
         unlink(j->part);
+        runner_fail(j, JOB_FAILED, why);
+        free(final);
+        return;
+    }
+    if (runner_check_length(j, &f, why, sizeof(why) - 200) < 0) {
+        /* fal was paid for it: kept for a person to look at, out of the
+         * results. */
+        keep = xasprintf("%s/%s.unverified.mp4", j->run->workdir, j->mj->id);
+        if (rename(j->part, keep) == 0)
+            snprintf(why + strlen(why), sizeof(why) - strlen(why),
+                     "; kept as %s", keep);
+        else
+            unlink(j->part);
+        free(keep);
         runner_fail(j, JOB_FAILED, why);
         free(final);
         return;
@@ -876,6 +940,34 @@ static void runner_fetch_result(struct rjob *j)
     }
 }
 
+/*
+ * The next poll of a running job, given the backoff's delay: jobs of one
+ * model take about the same time, so once the batch has seen some finish,
+ * a job is polled right when it should be done and then at the shortest
+ * interval for a tenth of that time, instead of up to a backoff late.
+ * The quickest recent run is the guess: guessing early costs a few polls,
+ * guessing late costs slot time.
+ */
+static int64_t runner_poll_delay(const struct rjob *j, int64_t delay)
+{
+    const struct runner *run = j->run;
+    int64_t expect = INT64_MAX, ran;
+    int k, n = run->nruntimes < RUNNER_RUNTIMES ? run->nruntimes
+                                                : RUNNER_RUNTIMES;
+
+    if (!n || j->st.state != JOB_RUNNING || !j->st.started_at)
+        return delay;
+    for (k = 0; k < n; k++)
+        if (run->runtimes[k] < expect)
+            expect = run->runtimes[k];
+    ran = util_now_ms() - j->st.started_at;
+    if (ran < expect && ran + delay > expect)
+        return expect - ran;
+    if (ran >= expect && ran < expect + expect / 10 && delay > run->o.poll_ms)
+        return run->o.poll_ms;
+    return delay;
+}
+
 static void runner_polled(void *arg, enum fal_verdict v,
                           struct http_resp *resp, const struct dub_err *e)
 {
@@ -884,6 +976,16 @@ static void runner_polled(void *arg, enum fal_verdict v,
     struct dub_err pe = {0};
 
     j->busy = 0;
+    if (v != FAL_OK && resp && resp->truncated && resp->status / 100 == 2 &&
+        !j->nologs) {
+        /* Every poll carries every log line so far: a chatty model can
+         * outgrow the reply cap, which must not cost the job. */
+        log_warn(j->mj->id, "fal's logs outgrew a status reply (%s): "
+                            "polling without them from now on",
+                 e->msg);
+        j->nologs = 1;
+        return;
+    }
     if (v != FAL_OK) {
         runner_fail(j, JOB_FAILED, e->msg);
         return;
@@ -912,9 +1014,16 @@ static void runner_polled(void *arg, enum fal_verdict v,
             j->poll_ms = j->run->o.poll_ms;
         if (j->poll_ms > j->run->o.poll_max_ms)
             j->poll_ms = j->run->o.poll_max_ms;
-        j->due = util_mono_ms() + (int64_t)(j->poll_ms * (0.75 + 0.5 * u));
+        j->due = util_mono_ms() +
+                 runner_poll_delay(j, (int64_t)(j->poll_ms * (0.75 + 0.5 * u)));
         fal_status_release(&s);
         return;
+    }
+    if (!s.error && j->st.started_at) {
+        struct runner *run = j->run;
+
+        run->runtimes[run->nruntimes++ % RUNNER_RUNTIMES] =
+            util_now_ms() - j->st.started_at;
     }
     if (!j->st.started_at)
         j->st.started_at = util_now_ms();
@@ -957,7 +1066,7 @@ static void runner_step_poll(struct rjob *j)
         runner_fail(j, JOB_FAILED, why);
         return;
     }
-    url = fal_status_url(j->st.status_url);
+    url = fal_status_url(j->st.status_url, !j->nologs);
     req.method = "GET";
     req.url = url;
     req.auth = 1;
@@ -1225,6 +1334,7 @@ int runner_run(const struct manifest *m, struct state *st, struct remote *r,
         char sig[16];
 
         state_begin(st, NULL);
+        run.moved = 0;
         ahead = runner_ahead_room(&run);
         for (i = 0; i < run.n && !run.broken; i++)
             runner_step(&run, &run.jobs[i], &ahead);
@@ -1247,6 +1357,10 @@ int runner_run(const struct manifest *m, struct state *st, struct remote *r,
         fds[0].events = POLLIN;
         nfd = 1 + media_pool_pollfds(pool, fds + 1, 63);
         k = media_pool_timeout(pool);
+        /* A move in this pass may have readied a job already passed over
+         * (a freed slot, an input that fits as is): step again at once. */
+        if (run.moved)
+            timeout = 0;
         if (k >= 0 && k < timeout)
             timeout = k;
         for (i = 0; i < run.n; i++) {

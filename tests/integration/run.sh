@@ -100,6 +100,22 @@ json_true "a model failure is reported with fal's message" "$M/out-fail/report.j
     "j['noface']['state'] == 'FAILED' and 'No face detected in the video (face_detection_error)' in j['noface']['reason']"
 expect_exit "a failed job is tried again on the next run" 0 run "$M/fail.yaml"
 
+# A result of the wrong length (a cut render) is not put in place.
+start --fault model:short:count=1
+rm -rf "$M/out-fail"
+expect_exit "a result cut short fails the job" 1 run "$M/fail.yaml"
+json_true "a result cut short: the report gives both lengths" "$M/out-fail/report.json" \
+    "j['noface']['state'] == 'FAILED' and 'the result lasts 1.000 s; expected 8.000 s (the video) or' in j['noface']['reason']"
+[ ! -e "$M/out-fail/noface.mp4" ] && [ -s "$M/out-fail/.dubbatch/work/noface.unverified.mp4" ] &&
+    pass "a result cut short: kept aside, not in the results" ||
+    fail "a result cut short: kept aside, not in the results"
+
+# A chatty model: logs that outgrow a status reply do not cost the job.
+start --log-lines 12000
+rm -rf "$M/out-fail"
+expect_exit "logs over the reply cap: the job still finishes" 0 run "$M/fail.yaml"
+contains "logs over the reply cap: polled without them" "$T/err" "outgrew a status reply"
+
 # A lost submit reply: reconciled through the listing, never paid twice.
 start --fault submit:lost:count=1
 rm -rf "$M/out-fail"
@@ -166,6 +182,20 @@ expect_exit "a stale lock (dead holder) is taken over: cancel" 0 "$DUBBATCH" can
 contains "cancel names what it cancelled" "$T/out" "cancelled (request"
 expect_exit "status after cancel" 0 "$DUBBATCH" status "$M/out"
 contains "status shows the cancelled jobs" "$T/out" "CANCELLED"
+
+# Requests fal no longer knows (404 on cancel): recorded, not a failure.
+JOBSEC=5 start
+rm -rf "$M/out"
+"$DUBBATCH" run --poll-interval 0.05 --media-jobs 2 "$M/a2v.yaml" >/dev/null 2>&1 &
+pid=$!
+sleep 1.5
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+start --port "${FAKE_URL##*:}" # the same address, none of those requests
+expect_exit "cancel of requests fal no longer knows" 0 "$DUBBATCH" cancel "$M/a2v.yaml"
+contains "cancel says fal no longer knows them" "$T/out" "fal no longer knows request"
+expect_exit "status after cancelling forgotten requests" 0 "$DUBBATCH" status "$M/out"
+contains "forgotten requests are recorded as cancelled" "$T/out" "fal no longer knows the request"
 
 # The budget: work that would pass --max-cost is skipped, not failed.
 start

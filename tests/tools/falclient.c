@@ -192,7 +192,7 @@ static void poll_status(struct job *j)
 {
     struct http_req req = {0};
     struct dub_err e = {0};
-    char *url = fal_status_url(j->h.status_url);
+    char *url = fal_status_url(j->h.status_url, 1);
 
     req.method = "GET";
     req.url = url;

@@ -153,6 +153,9 @@ static const struct klass klasses[] = {
      "may have arrived"},
     {"status_404.http", FAL_OP_STATUS, FAL_FATAL, "HTTP 404: NOT_FOUND",
      NULL},
+    /* Every log line so far: it would only grow. */
+    {"status_200_too_big.http", FAL_OP_STATUS, FAL_FATAL,
+     "a reply larger than", NULL},
     {"error_flat_header_only.http", FAL_OP_STATUS, FAL_RETRY,
      "HTTP 503: Runner disconnected (runner_disconnected)", NULL},
 
@@ -695,13 +698,16 @@ static void builders(void)
              "\\\"there\\\"\",\"voice_id\":\"uk_man2\","
              "\"voice_language\":\"en\",\"voice_speed\":1.3}");
     free(s);
-    s = fal_status_url("https://q/fal-ai/kling-video/requests/x/status");
+    s = fal_status_url("https://q/fal-ai/kling-video/requests/x/status", 1);
     test_str("status url asks for logs", s,
              "https://q/fal-ai/kling-video/requests/x/status?logs=1");
     free(s);
-    s = fal_status_url("https://q/r/x/status?a=b");
+    s = fal_status_url("https://q/r/x/status?a=b", 1);
     test_str("status url keeps a query fal put there", s,
              "https://q/r/x/status?a=b&logs=1");
+    free(s);
+    s = fal_status_url("https://q/r/x/status", 0);
+    test_str("status url without logs", s, "https://q/r/x/status");
     free(s);
     s = fal_initiate_url("https://rest.fal.ai/", 0);
     test_str("initiate url", s,
