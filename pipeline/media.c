@@ -3,7 +3,8 @@
  *
  * Workers are started lazily, one per running task up to the limit, and
  * kept for the next task: starting one (loading libav and its libraries)
- * costs milliseconds, which matters when probing thousands of files.
+ * costs milliseconds, which matters when probing thousands of files.  One
+ * idle for MEDIA_IDLE_MS is let go.
  */
 #define _GNU_SOURCE /* pipe2 */
 #include "media.h"
@@ -18,6 +19,11 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+
+/* An idle worker is let go after this long: a worker holds libav and its
+ * libraries (~40 MB), and a night of 12-minute jobs needs one only for a
+ * moment every few minutes.  Starting one again costs milliseconds. */
+#define MEDIA_IDLE_MS 5000
 
 struct media_task {
     struct media_task *next;
@@ -34,7 +40,8 @@ struct media_worker {
     int from_fd;         /* its stdout */
     struct buf in;       /* reply bytes read so far */
     struct media_task *task; /* the task it runs, or NULL when idle */
-    int64_t deadline;    /* monotonic ms */
+    int64_t deadline;    /* monotonic ms: the task's limit, or when idle,
+                            when the process is let go */
 };
 
 struct media_pool {
@@ -166,6 +173,7 @@ static void media_finish(struct media_pool *p, struct media_worker *w,
     struct media_task *t = w->task;
 
     w->task = NULL;
+    w->deadline = util_mono_ms() + MEDIA_IDLE_MS;
     p->running--;
     t->done(t->arg, r);
     media_task_free(t);
@@ -353,8 +361,12 @@ void media_pool_handle(struct media_pool *p, const struct pollfd *fds, int n)
         struct media_worker *w = &p->w[i];
         char why[64];
 
-        if (!w->task || w->deadline > now)
+        if (!w->pid || w->deadline > now)
             continue;
+        if (!w->task) {
+            media_reap(w, 0); /* idle: end of input, it exits */
+            continue;
+        }
         media_reap(w, 1);
         snprintf(why, sizeof(why), "timed out after %.1f s (killed)",
                  p->timeout_ms / 1000.0);
@@ -371,7 +383,7 @@ int media_pool_timeout(struct media_pool *p)
     for (i = 0; i < p->nworkers; i++) {
         int64_t left;
 
-        if (!p->w[i].task)
+        if (!p->w[i].pid)
             continue;
         left = p->w[i].deadline - now;
         if (left < 0)

@@ -53,7 +53,8 @@ int media_pool_pollfds(struct media_pool *p, struct pollfd *fds, int max);
 /* Reads replies from ready fds, reaps dead and late workers, starts queued
  * tasks, runs callbacks. */
 void media_pool_handle(struct media_pool *p, const struct pollfd *fds, int n);
-/* Milliseconds until the earliest task deadline; -1 when none runs. */
+/* Milliseconds until the earliest task deadline or idle worker's exit;
+ * -1 when no worker is running. */
 int media_pool_timeout(struct media_pool *p);
 /* Tasks queued or running. */
 int media_pool_pending(struct media_pool *p);

@@ -167,6 +167,20 @@ json_true "the interrupted report says so" "$M/out/report.json" "d['interrupted'
 expect_exit "the run after SIGINT resumes and finishes" 1 run "$M/a2v.yaml"
 stat_is "SIGINT and resume: no work submitted twice" "d['duplicates'] == 0 and d['jobs'] == 3"
 
+# Idle media workers are let go: a night of long jobs holds no libav.
+JOBSEC=12 start
+rm -rf "$M/out-fail"
+"$DUBBATCH" run --poll-interval 0.05 --media-jobs 2 "$M/fail.yaml" >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+busy=$(pgrep -c -P "$pid" || true)
+sleep 9
+idle=$(pgrep -c -P "$pid" || true)
+kill -INT "$pid"
+wait "$pid"
+[ "$busy" -ge 1 ] && [ "$idle" = 0 ] && pass "idle media workers exit while jobs run at fal" ||
+    fail "idle media workers exit while jobs run at fal" "workers at 0.5 s: $busy, at 9.5 s: $idle"
+
 # The lock: a second run on the same folder exits 5 and names the holder.
 JOBSEC=3 start
 rm -rf "$M/out"
