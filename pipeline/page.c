@@ -1,6 +1,7 @@
 /*
- * page: the contact sheet.  Reads report.json (cJSON), asks the media
- * workers for missing posters, writes index.html atomically.
+ * page: the contact sheet.  Reads report.json (cJSON, a job at a time),
+ * asks the media workers for missing posters, writes index.html
+ * atomically, a card at a time.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "page.h"
@@ -311,48 +312,139 @@ static void page_card(struct buf *b, const char *dir, const cJSON *j)
     buf_puts(b, "</dl></article>\n");
 }
 
+static const char *page_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    return p;
+}
+
+typedef void page_job_fn(const cJSON *job, void *arg);
+
+/*
+ * Walks report.json without building the whole tree: the batch's fields
+ * are parsed one at a time into root (when given), and each element of
+ * "jobs" is parsed, handed to fn and freed, so a page for any batch size
+ * holds one job at a time.  Returns 0, or -1 when text is not a report.
+ */
+static int page_walk(const char *text, cJSON *root, page_job_fn *fn,
+                     void *arg)
+{
+    const char *p = page_ws(text), *end;
+    cJSON *key, *v;
+
+    if (*p++ != '{')
+        return -1;
+    if (*page_ws(p) == '}')
+        return 0;
+    for (;;) {
+        key = cJSON_ParseWithOpts(p, &end, 0);
+        p = page_ws(key ? end : p);
+        if (!cJSON_IsString(key) || *p++ != ':') {
+            cJSON_Delete(key);
+            return -1;
+        }
+        p = page_ws(p);
+        if (strcmp(key->valuestring, "jobs") == 0 && *p == '[') {
+            p = page_ws(p + 1);
+            while (*p != ']') {
+                v = cJSON_ParseWithOpts(p, &end, 0);
+                if (!v) {
+                    cJSON_Delete(key);
+                    return -1;
+                }
+                fn(v, arg);
+                cJSON_Delete(v);
+                p = page_ws(end);
+                if (*p == ',')
+                    p = page_ws(p + 1);
+                else if (*p != ']') {
+                    cJSON_Delete(key);
+                    return -1;
+                }
+            }
+            p++;
+        } else {
+            v = cJSON_ParseWithOpts(p, &end, 0);
+            if (!v) {
+                cJSON_Delete(key);
+                return -1;
+            }
+            if (root)
+                cJSON_AddItemToObject(root, key->valuestring, v);
+            else
+                cJSON_Delete(v);
+            p = end;
+        }
+        cJSON_Delete(key);
+        p = page_ws(p);
+        if (*p == '}')
+            return 0;
+        if (*p++ != ',')
+            return -1;
+    }
+}
+
+struct page_ctx {
+    const char *dir;
+    char *thumbs;
+    struct media_pool *pool;
+    struct buf card;
+    FILE *out;
+};
+
+static void page_job_thumbs(const cJSON *j, void *arg)
+{
+    struct page_ctx *c = arg;
+    const char *id = page_str(j, "id");
+    char *src, *res;
+
+    if (!id)
+        return;
+    src = xasprintf("%s/%s-src.jpg", c->thumbs, id);
+    res = xasprintf("%s/%s-out.jpg", c->thumbs, id);
+    page_thumb(c->pool, page_str(j, "video"), src, PAGE_THUMB_AT);
+    if (page_str(j, "state") && strcmp(page_str(j, "state"), "DONE") == 0)
+        page_thumb(c->pool, page_str(j, "output"), res, PAGE_THUMB_AT);
+    free(src);
+    free(res);
+}
+
+static void page_job_card(const cJSON *j, void *arg)
+{
+    struct page_ctx *c = arg;
+
+    buf_reset(&c->card);
+    page_card(&c->card, c->dir, j);
+    fwrite(c->card.data, 1, c->card.len, c->out);
+}
+
 int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
 {
     struct buf text = {0}, b = {0};
-    char *path = util_path_join(dir, "report.json"), *thumbs;
-    const cJSON *jobs, *j, *tot, *states, *s;
-    cJSON *root;
+    struct page_ctx c = {0};
+    struct util_atomic out;
+    char *path = util_path_join(dir, "report.json");
+    const cJSON *tot, *states, *s;
+    cJSON *root = cJSON_CreateObject();
     int rc;
 
     if (util_read_file(path, 256 << 20, &text, e) < 0) {
         free(path);
+        cJSON_Delete(root);
         return -1;
     }
     free(path);
-    root = cJSON_Parse(text.data);
-    buf_release(&text);
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return dub_errf(e, DUB_EIO, "'%s/report.json' is not a report", dir);
-    }
-    jobs = cJSON_GetObjectItemCaseSensitive(root, "jobs");
-    thumbs = util_path_join(dir, "thumbs");
-    if (util_mkdirs(thumbs, e) < 0) {
-        free(thumbs);
-        cJSON_Delete(root);
-        return -1;
-    }
-    cJSON_ArrayForEach(j, jobs) {
-        const char *id = page_str(j, "id");
-        char *src, *res;
-
-        if (!id)
-            continue;
-        src = xasprintf("%s/%s-src.jpg", thumbs, id);
-        res = xasprintf("%s/%s-out.jpg", thumbs, id);
-        page_thumb(pool, page_str(j, "video"), src, PAGE_THUMB_AT);
-        if (page_str(j, "state") && strcmp(page_str(j, "state"), "DONE") == 0)
-            page_thumb(pool, page_str(j, "output"), res, PAGE_THUMB_AT);
-        free(src);
-        free(res);
+    c.dir = dir;
+    c.pool = pool;
+    c.thumbs = util_path_join(dir, "thumbs");
+    if (util_mkdirs(c.thumbs, e) < 0)
+        goto fail;
+    if (page_walk(text.data, root, page_job_thumbs, &c) < 0) {
+        dub_errf(e, DUB_EIO, "'%s/report.json' is not a report", dir);
+        goto fail;
     }
     media_pool_drain(pool);
-    free(thumbs);
 
     buf_puts(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                  "<meta name=\"viewport\" content=\"width=device-width, "
@@ -392,13 +484,26 @@ int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
                  "Rejected</button><button data-f=\"flight\" "
                  "aria-pressed=\"false\">In flight</button></nav></header>"
                  "<main>\n");
-    cJSON_ArrayForEach(j, jobs)
-        page_card(&b, dir, j);
-    buf_printf(&b, "</main><script>%s</script></body></html>\n", page_js);
-    cJSON_Delete(root);
     path = util_path_join(dir, "index.html");
-    rc = util_write_atomic(path, b.data, b.len, e);
+    rc = util_atomic_open(&out, path, e);
     free(path);
+    if (rc < 0)
+        goto fail;
+    fwrite(b.data, 1, b.len, out.f);
+    c.out = out.f;
+    page_walk(text.data, NULL, page_job_card, &c);
+    fprintf(out.f, "</main><script>%s</script></body></html>\n", page_js);
+    rc = util_atomic_close(&out, 1, e);
+    buf_release(&c.card);
     buf_release(&b);
+    buf_release(&text);
+    free(c.thumbs);
+    cJSON_Delete(root);
     return rc;
+fail:
+    buf_release(&b);
+    buf_release(&text);
+    free(c.thumbs);
+    cJSON_Delete(root);
+    return -1;
 }

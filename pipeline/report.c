@@ -177,36 +177,81 @@ static void report_csv_row(struct buf *b, const struct report_job *j)
     report_csv_field(b, st ? st->shared_with : NULL, 1);
 }
 
+/* Prints item (unformatted) to f and deletes it. */
+static void report_put(FILE *f, cJSON *item)
+{
+    char *text = cJSON_PrintUnformatted(item);
+
+    if (!text)
+        dub_fatal("out of memory");
+    fputs(text, f);
+    free(text);
+    cJSON_Delete(item);
+}
+
+/*
+ * Both files are written a job at a time, so a batch of any size costs the
+ * memory of one job's record: report.json is one object with the batch's
+ * fields, then "jobs" with one job per line, then "totals".
+ */
 int report_write(const char *dir, const struct report_batch *bt,
                  const struct report_job *jobs, size_t n, struct dub_err *e)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON *arr, *tot, *counts;
-    struct buf csv = {0};
-    char *json, *path;
+    struct util_atomic js, cs;
+    cJSON *head = cJSON_CreateObject(), *tot, *counts;
+    struct buf row = {0};
+    char *path;
     double cost = 0;
     size_t i;
     int rc;
 
-    cJSON_AddStringToObject(root, "manifest", bt->manifest);
-    cJSON_AddStringToObject(root, "endpoint", bt->endpoint);
-    report_time(root, "started_at", bt->started_at);
-    report_time(root, "finished_at", bt->finished_at);
-    report_seconds(root, "duration_s", report_span(bt->started_at,
-                                                   bt->finished_at));
-    cJSON_AddBoolToObject(root, "interrupted", bt->interrupted);
-    arr = cJSON_AddArrayToObject(root, "jobs");
-    tot = cJSON_AddObjectToObject(root, "totals");
+    path = util_path_join(dir, "report.json");
+    rc = util_atomic_open(&js, path, e);
+    free(path);
+    if (rc < 0) {
+        cJSON_Delete(head);
+        return -1;
+    }
+    path = util_path_join(dir, "report.csv");
+    rc = util_atomic_open(&cs, path, e);
+    free(path);
+    if (rc < 0) {
+        util_atomic_close(&js, 0, e);
+        cJSON_Delete(head);
+        return -1;
+    }
+    tot = cJSON_CreateObject();
     counts = cJSON_AddObjectToObject(tot, "states");
-    buf_puts(&csv, "id,state,reason,video,audio_or_text,verdict,video_plan,"
-                   "audio_plan,billed_seconds,cost,request_id,queued_s,"
-                   "running_s,total_s,output,output_size,shared_with\r\n");
+    cJSON_AddStringToObject(head, "manifest", bt->manifest);
+    cJSON_AddStringToObject(head, "endpoint", bt->endpoint);
+    report_time(head, "started_at", bt->started_at);
+    report_time(head, "finished_at", bt->finished_at);
+    report_seconds(head, "duration_s", report_span(bt->started_at,
+                                                   bt->finished_at));
+    cJSON_AddBoolToObject(head, "interrupted", bt->interrupted);
+    {
+        /* The batch's fields, without the object's closing brace. */
+        char *text = cJSON_PrintUnformatted(head);
+
+        if (!text)
+            dub_fatal("out of memory");
+        fwrite(text, 1, strlen(text) - 1, js.f);
+        free(text);
+        cJSON_Delete(head);
+    }
+    fputs(",\"jobs\":[", js.f);
+    fputs("id,state,reason,video,audio_or_text,verdict,video_plan,"
+          "audio_plan,billed_seconds,cost,request_id,queued_s,"
+          "running_s,total_s,output,output_size,shared_with\r\n", cs.f);
     for (i = 0; i < n; i++) {
         const struct report_job *j = &jobs[i];
         cJSON *c = cJSON_GetObjectItemCaseSensitive(counts, j->state);
 
-        cJSON_AddItemToArray(arr, report_job_json(j));
-        report_csv_row(&csv, j);
+        fputs(i ? ",\n" : "\n", js.f);
+        report_put(js.f, report_job_json(j));
+        buf_reset(&row);
+        report_csv_row(&row, j);
+        fwrite(row.data, 1, row.len, cs.f);
         if (c)
             cJSON_SetNumberValue(c, c->valuedouble + 1);
         else
@@ -216,20 +261,14 @@ int report_write(const char *dir, const struct report_batch *bt,
             !(j->st && j->st->shared_with))
             cost += j->plan->cost;
     }
+    buf_release(&row);
     cJSON_AddNumberToObject(tot, "jobs", (double)n);
     cJSON_AddNumberToObject(tot, "estimated_cost", cost);
-
-    json = cJSON_Print(root);
-    cJSON_Delete(root);
-    path = util_path_join(dir, "report.json");
-    rc = util_write_atomic(path, json, strlen(json), e);
-    free(path);
-    free(json);
-    if (rc == 0) {
-        path = util_path_join(dir, "report.csv");
-        rc = util_write_atomic(path, csv.data, csv.len, e);
-        free(path);
-    }
-    buf_release(&csv);
+    fputs("\n],\"totals\":", js.f);
+    report_put(js.f, tot);
+    fputs("}\n", js.f);
+    rc = util_atomic_close(&js, 1, e);
+    if (util_atomic_close(&cs, rc == 0, rc == 0 ? e : NULL) < 0)
+        rc = -1;
     return rc;
 }

@@ -274,55 +274,66 @@ int util_read_file(const char *path, size_t max, struct buf *b,
     return 0;
 }
 
+int util_atomic_open(struct util_atomic *a, const char *path,
+                     struct dub_err *e)
+{
+    int fd;
+
+    a->path = xstrdup(path);
+    a->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    a->f = fd < 0 ? NULL : fdopen(fd, "w");
+    if (!a->f) {
+        dub_errf(e, DUB_EIO, "cannot create '%s': %s", a->tmp,
+                 strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(a->tmp);
+        }
+        free(a->path);
+        free(a->tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int util_atomic_close(struct util_atomic *a, int ok, struct dub_err *e)
+{
+    int rc = -1;
+
+    if (!ok) {
+        fclose(a->f);
+    } else if (fflush(a->f) != 0 || ferror(a->f)) {
+        dub_errf(e, DUB_EIO, "cannot write '%s': %s", a->tmp, strerror(errno));
+        fclose(a->f);
+    } else if (fsync(fileno(a->f)) < 0) {
+        dub_errf(e, DUB_EIO, "cannot sync '%s': %s", a->tmp, strerror(errno));
+        fclose(a->f);
+    } else if (fclose(a->f) != 0) {
+        dub_errf(e, DUB_EIO, "cannot close '%s': %s", a->tmp, strerror(errno));
+    } else if (rename(a->tmp, a->path) < 0) {
+        dub_errf(e, DUB_EIO, "cannot rename '%s' to '%s': %s", a->tmp,
+                 a->path, strerror(errno));
+    } else {
+        rc = 0;
+    }
+    if (rc < 0)
+        unlink(a->tmp);
+    free(a->tmp);
+    free(a->path);
+    a->f = NULL;
+    return rc;
+}
+
 int util_write_atomic(const char *path, const void *data, size_t len,
                       struct dub_err *e)
 {
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    const char *p = data;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int rc = -1;
+    struct util_atomic a;
 
-    if (fd < 0) {
-        dub_errf(e, DUB_EIO, "cannot create '%s': %s", tmp, strerror(errno));
-        free(tmp);
+    if (util_atomic_open(&a, path, e) < 0)
         return -1;
-    }
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            dub_errf(e, DUB_EIO, "cannot write '%s': %s", tmp,
-                     strerror(errno));
-            goto out;
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-    if (fsync(fd) < 0) {
-        dub_errf(e, DUB_EIO, "cannot sync '%s': %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (close(fd) < 0) {
-        fd = -1;
-        dub_errf(e, DUB_EIO, "cannot close '%s': %s", tmp, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0) {
-        dub_errf(e, DUB_EIO, "cannot rename '%s' to '%s': %s", tmp, path,
-                 strerror(errno));
-        goto out;
-    }
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    if (rc < 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    fwrite(data, 1, len, a.f);
+    return util_atomic_close(&a, 1, e);
 }
 
 int util_mkdirs(const char *path, struct dub_err *e)

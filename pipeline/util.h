@@ -108,6 +108,17 @@ int util_read_file(const char *path, size_t max, struct buf *b,
 /* Writes data to path atomically: a temporary beside it, fsync, rename. */
 int util_write_atomic(const char *path, const void *data, size_t len,
                       struct dub_err *e);
+/* The same in pieces, for what is too large to build in memory first:
+ * write to a.f between util_atomic_open() and util_atomic_close(), which
+ * syncs and renames it into place, or with ok 0 (or after a failed write)
+ * removes it.  Both free what open allocated. */
+struct util_atomic {
+    FILE *f;
+    char *path, *tmp;
+};
+int util_atomic_open(struct util_atomic *a, const char *path,
+                     struct dub_err *e);
+int util_atomic_close(struct util_atomic *a, int ok, struct dub_err *e);
 /* mkdir -p; 0 when the directory exists afterwards. */
 int util_mkdirs(const char *path, struct dub_err *e);
 

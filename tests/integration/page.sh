@@ -49,6 +49,17 @@ expect_exit "the batch runs (some jobs fail or are rejected)" 1 \
 rm -f "$M/out/index.html"
 expect_exit "dubbatch report rebuilds it" 0 "$DUBBATCH" report "$M/page.yaml"
 contains "report prints the page's path" "$T/out" "index.html"
+# The page reads report.json a job at a time; any JSON layout will do.
+cp "$M/out/index.html" "$T/one-line.html"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); json.dump(d, open(sys.argv[1], "w"), indent=3)' "$M/out/report.json"
+expect_exit "report rebuilds the page from a re-indented report.json" 0 "$DUBBATCH" report "$M/out"
+cmp -s "$T/one-line.html" "$M/out/index.html" && pass "the same page from either layout" ||
+    fail "the same page from either layout" "$(diff "$T/one-line.html" "$M/out/index.html" | head -5)"
+mkdir -p "$T/bad/.dubbatch"
+: >"$T/bad/.dubbatch/state.db"
+printf '{"manifest": "x", "jobs": [{"id": "a"} {"id": "b"}]}' >"$T/bad/report.json"
+expect_exit "a report.json that is not JSON is refused" 2 "$DUBBATCH" report "$T/bad"
+contains "and the refusal names it" "$T/err" "report.json' is not a report"
 cat >"$T/expected.json" <<'EOF2'
 {"done-1": "DONE", "done-portrait": "DONE", "modelfail": "FAILED",
  "not-media": "REJECTED", "injected": "REJECTED"}
