@@ -321,6 +321,28 @@ static const char *page_ws(const char *p)
 
 typedef void page_job_fn(const cJSON *job, void *arg);
 
+/* The elements of the array whose '[' p follows, each parsed, handed to fn
+ * and freed; returns what follows the ']', or NULL when malformed. */
+static const char *page_walk_jobs(const char *p, page_job_fn *fn, void *arg)
+{
+    const char *end;
+    cJSON *v;
+
+    for (p = page_ws(p); *p != ']'; p = page_ws(p)) {
+        v = cJSON_ParseWithOpts(p, &end, 0);
+        if (!v)
+            return NULL;
+        fn(v, arg);
+        cJSON_Delete(v);
+        p = page_ws(end);
+        if (*p == ',')
+            p++;
+        else if (*p != ']')
+            return NULL;
+    }
+    return p + 1;
+}
+
 /*
  * Walks report.json without building the whole tree: the batch's fields
  * are parsed one at a time into root (when given), and each element of
@@ -331,7 +353,7 @@ static int page_walk(const char *text, cJSON *root, page_job_fn *fn,
                      void *arg)
 {
     const char *p = page_ws(text), *end;
-    cJSON *key, *v;
+    cJSON *key = NULL, *v;
 
     if (*p++ != '{')
         return -1;
@@ -339,50 +361,35 @@ static int page_walk(const char *text, cJSON *root, page_job_fn *fn,
         return 0;
     for (;;) {
         key = cJSON_ParseWithOpts(p, &end, 0);
-        p = page_ws(key ? end : p);
-        if (!cJSON_IsString(key) || *p++ != ':') {
-            cJSON_Delete(key);
-            return -1;
-        }
+        if (!cJSON_IsString(key))
+            break;
+        p = page_ws(end);
+        if (*p++ != ':')
+            break;
         p = page_ws(p);
         if (strcmp(key->valuestring, "jobs") == 0 && *p == '[') {
-            p = page_ws(p + 1);
-            while (*p != ']') {
-                v = cJSON_ParseWithOpts(p, &end, 0);
-                if (!v) {
-                    cJSON_Delete(key);
-                    return -1;
-                }
-                fn(v, arg);
-                cJSON_Delete(v);
-                p = page_ws(end);
-                if (*p == ',')
-                    p = page_ws(p + 1);
-                else if (*p != ']') {
-                    cJSON_Delete(key);
-                    return -1;
-                }
-            }
-            p++;
-        } else {
-            v = cJSON_ParseWithOpts(p, &end, 0);
-            if (!v) {
-                cJSON_Delete(key);
-                return -1;
-            }
+            p = page_walk_jobs(p + 1, fn, arg);
+        } else if ((v = cJSON_ParseWithOpts(p, &end, 0)) != NULL) {
             if (root)
                 cJSON_AddItemToObject(root, key->valuestring, v);
             else
                 cJSON_Delete(v);
             p = end;
+        } else {
+            p = NULL;
         }
         cJSON_Delete(key);
+        key = NULL;
+        if (!p)
+            break;
         p = page_ws(p);
         if (*p == '}')
             return 0;
         if (*p++ != ',')
-            return -1;
+            break;
     }
+    cJSON_Delete(key);
+    return -1;
 }
 
 struct page_ctx {
@@ -429,21 +436,18 @@ int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
     cJSON *root = cJSON_CreateObject();
     int rc;
 
-    if (util_read_file(path, 256 << 20, &text, e) < 0) {
-        free(path);
-        cJSON_Delete(root);
-        return -1;
-    }
+    rc = util_read_file(path, 256 << 20, &text, e);
     free(path);
+    if (rc < 0)
+        goto out;
     c.dir = dir;
     c.pool = pool;
     c.thumbs = util_path_join(dir, "thumbs");
-    if (util_mkdirs(c.thumbs, e) < 0)
-        goto fail;
-    if (page_walk(text.data, root, page_job_thumbs, &c) < 0) {
-        dub_errf(e, DUB_EIO, "'%s/report.json' is not a report", dir);
-        goto fail;
-    }
+    rc = util_mkdirs(c.thumbs, e);
+    if (rc == 0 && page_walk(text.data, root, page_job_thumbs, &c) < 0)
+        rc = dub_errf(e, DUB_EIO, "'%s/report.json' is not a report", dir);
+    if (rc < 0)
+        goto out;
     media_pool_drain(pool);
 
     buf_puts(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -488,22 +492,17 @@ int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
     rc = util_atomic_open(&out, path, e);
     free(path);
     if (rc < 0)
-        goto fail;
+        goto out;
     fwrite(b.data, 1, b.len, out.f);
     c.out = out.f;
     page_walk(text.data, NULL, page_job_card, &c);
     fprintf(out.f, "</main><script>%s</script></body></html>\n", page_js);
     rc = util_atomic_close(&out, 1, e);
+out:
     buf_release(&c.card);
     buf_release(&b);
     buf_release(&text);
     free(c.thumbs);
     cJSON_Delete(root);
     return rc;
-fail:
-    buf_release(&b);
-    buf_release(&text);
-    free(c.thumbs);
-    cJSON_Delete(root);
-    return -1;
 }

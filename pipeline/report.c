@@ -177,14 +177,15 @@ static void report_csv_row(struct buf *b, const struct report_job *j)
     report_csv_field(b, st ? st->shared_with : NULL, 1);
 }
 
-/* Prints item (unformatted) to f and deletes it. */
-static void report_put(FILE *f, cJSON *item)
+/* Prints item (unformatted) to f and deletes it; with open set, without
+ * the object's closing brace, so that more members can follow. */
+static void report_put(FILE *f, cJSON *item, int open)
 {
     char *text = cJSON_PrintUnformatted(item);
 
     if (!text)
         dub_fatal("out of memory");
-    fputs(text, f);
+    fwrite(text, 1, strlen(text) - (open ? 1 : 0), f);
     free(text);
     cJSON_Delete(item);
 }
@@ -198,7 +199,7 @@ int report_write(const char *dir, const struct report_batch *bt,
                  const struct report_job *jobs, size_t n, struct dub_err *e)
 {
     struct util_atomic js, cs;
-    cJSON *head = cJSON_CreateObject(), *tot, *counts;
+    cJSON *head, *tot, *counts;
     struct buf row = {0};
     char *path;
     double cost = 0;
@@ -208,20 +209,16 @@ int report_write(const char *dir, const struct report_batch *bt,
     path = util_path_join(dir, "report.json");
     rc = util_atomic_open(&js, path, e);
     free(path);
-    if (rc < 0) {
-        cJSON_Delete(head);
+    if (rc < 0)
         return -1;
-    }
     path = util_path_join(dir, "report.csv");
     rc = util_atomic_open(&cs, path, e);
     free(path);
     if (rc < 0) {
-        util_atomic_close(&js, 0, e);
-        cJSON_Delete(head);
+        util_atomic_close(&js, 0, NULL);
         return -1;
     }
-    tot = cJSON_CreateObject();
-    counts = cJSON_AddObjectToObject(tot, "states");
+    head = cJSON_CreateObject();
     cJSON_AddStringToObject(head, "manifest", bt->manifest);
     cJSON_AddStringToObject(head, "endpoint", bt->endpoint);
     report_time(head, "started_at", bt->started_at);
@@ -229,16 +226,9 @@ int report_write(const char *dir, const struct report_batch *bt,
     report_seconds(head, "duration_s", report_span(bt->started_at,
                                                    bt->finished_at));
     cJSON_AddBoolToObject(head, "interrupted", bt->interrupted);
-    {
-        /* The batch's fields, without the object's closing brace. */
-        char *text = cJSON_PrintUnformatted(head);
-
-        if (!text)
-            dub_fatal("out of memory");
-        fwrite(text, 1, strlen(text) - 1, js.f);
-        free(text);
-        cJSON_Delete(head);
-    }
+    report_put(js.f, head, 1);
+    tot = cJSON_CreateObject();
+    counts = cJSON_AddObjectToObject(tot, "states");
     fputs(",\"jobs\":[", js.f);
     fputs("id,state,reason,video,audio_or_text,verdict,video_plan,"
           "audio_plan,billed_seconds,cost,request_id,queued_s,"
@@ -248,7 +238,7 @@ int report_write(const char *dir, const struct report_batch *bt,
         cJSON *c = cJSON_GetObjectItemCaseSensitive(counts, j->state);
 
         fputs(i ? ",\n" : "\n", js.f);
-        report_put(js.f, report_job_json(j));
+        report_put(js.f, report_job_json(j), 0);
         buf_reset(&row);
         report_csv_row(&row, j);
         fwrite(row.data, 1, row.len, cs.f);
@@ -265,7 +255,7 @@ int report_write(const char *dir, const struct report_batch *bt,
     cJSON_AddNumberToObject(tot, "jobs", (double)n);
     cJSON_AddNumberToObject(tot, "estimated_cost", cost);
     fputs("\n],\"totals\":", js.f);
-    report_put(js.f, tot);
+    report_put(js.f, tot, 0);
     fputs("}\n", js.f);
     rc = util_atomic_close(&js, 1, e);
     if (util_atomic_close(&cs, rc == 0, rc == 0 ? e : NULL) < 0)

@@ -301,21 +301,20 @@ int util_atomic_close(struct util_atomic *a, int ok, struct dub_err *e)
 {
     int rc = -1;
 
-    if (!ok) {
-        fclose(a->f);
-    } else if (fflush(a->f) != 0 || ferror(a->f)) {
+    if (ok && (fflush(a->f) != 0 || ferror(a->f)))
         dub_errf(e, DUB_EIO, "cannot write '%s': %s", a->tmp, strerror(errno));
-        fclose(a->f);
-    } else if (fsync(fileno(a->f)) < 0) {
+    else if (ok && fsync(fileno(a->f)) < 0)
         dub_errf(e, DUB_EIO, "cannot sync '%s': %s", a->tmp, strerror(errno));
-        fclose(a->f);
-    } else if (fclose(a->f) != 0) {
+    else if (ok)
+        rc = 0;
+    if (fclose(a->f) != 0 && rc == 0) {
         dub_errf(e, DUB_EIO, "cannot close '%s': %s", a->tmp, strerror(errno));
-    } else if (rename(a->tmp, a->path) < 0) {
+        rc = -1;
+    }
+    if (rc == 0 && rename(a->tmp, a->path) < 0) {
         dub_errf(e, DUB_EIO, "cannot rename '%s' to '%s': %s", a->tmp,
                  a->path, strerror(errno));
-    } else {
-        rc = 0;
+        rc = -1;
     }
     if (rc < 0)
         unlink(a->tmp);
