@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "cmd.h"
 #include "media.h"
 #include "opts.h"
@@ -38,22 +36,41 @@ static void conform_usage(FILE *f)
             "cannot be made to fit.\n");
 }
 
-/* Asks a worker to probe path; fills f. */
-static int conform_probe(struct media_pool *pool, const char *path,
-                         struct facts *f, struct dub_err *e)
-{
-    cJSON *task = cJSON_CreateObject(), *reply;
-    int rc;
+/* What a worker said about one file. */
+struct conform_got {
+    struct facts *facts;
+    struct dub_err *err;
+    int ok;
+};
 
-    cJSON_AddStringToObject(task, "op", "probe");
-    cJSON_AddStringToObject(task, "path", path);
-    if (media_pool_run(pool, task, path, &reply, e) < 0)
-        return -1;
-    rc = wire_facts_parse(cJSON_GetObjectItemCaseSensitive(reply, "facts"), f);
-    cJSON_Delete(reply);
-    if (rc < 0)
-        return dub_errf(e, DUB_EWORKER, "no facts for '%s'", path);
-    return 0;
+static void conform_got(void *arg, const struct wire_reply *r)
+{
+    struct conform_got *g = arg;
+
+    g->ok = r->ok && r->has_facts;
+    if (g->ok)
+        *g->facts = r->facts;
+    else if (!r->ok)
+        *g->err = r->err;
+    else
+        dub_errf(g->err, DUB_EWORKER, "the media worker sent no facts");
+}
+
+/* Probes path (conform 0) or conforms it to out by plan (1), and waits;
+ * fills f with the facts of what was probed or written. */
+static int conform_ask(struct media_pool *pool, const char *path,
+                       const struct facts *in, const struct plan *plan,
+                       int audio, const char *out, struct facts *f,
+                       struct dub_err *e)
+{
+    struct conform_got g = {f, e, 0};
+
+    if (plan)
+        media_conform(pool, path, in, plan, audio, out, conform_got, &g);
+    else
+        media_probe(pool, path, conform_got, &g);
+    media_pool_drain(pool);
+    return g.ok ? 0 : -1;
 }
 
 static void conform_plan(const struct plan_limits *lim, int audio,
@@ -84,7 +101,6 @@ int cmd_conform(int argc, char **argv)
     struct facts f, got;
     struct plan p, check;
     char desc[1024], ext[8];
-    cJSON *task, *reply = NULL;
     int c, audio = 0, rc = EXIT_SOME_FAILED;
 
     while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
@@ -129,7 +145,7 @@ int cmd_conform(int argc, char **argv)
         return EXIT_USAGE;
     }
     pool = media_pool_new(1, (int64_t)(timeout * 1000));
-    if (conform_probe(pool, in, &f, &e) < 0) {
+    if (conform_ask(pool, in, NULL, NULL, 0, NULL, &f, &e) < 0) {
         fprintf(stderr, "dubbatch: %s\n", e.msg);
         goto out;
     }
@@ -155,24 +171,14 @@ int cmd_conform(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
-    task = cJSON_CreateObject();
-    cJSON_AddStringToObject(task, "op", "conform");
-    cJSON_AddStringToObject(task, "kind", audio ? "audio" : "video");
-    cJSON_AddStringToObject(task, "in", in);
-    cJSON_AddStringToObject(task, "out", out);
-    cJSON_AddItemToObject(task, "facts", wire_facts(&f));
-    cJSON_AddItemToObject(task, "plan", audio ? wire_plan_audio(&p.audio)
-                                              : wire_plan_video(&p.video));
-    if (media_pool_run(pool, task, in, &reply, &e) < 0) {
+    if (conform_ask(pool, in, &f, &p, audio, out, &got, &e) < 0) {
         fprintf(stderr, "dubbatch: %s\n", e.msg);
         goto out;
     }
-    wire_facts_parse(cJSON_GetObjectItemCaseSensitive(reply, "facts"), &got);
     conform_plan(lim, audio, &got, &check);
     if (check.verdict != PLAN_ACCEPT) {
-        cJSON *fb = wire_facts(&f), *fa = wire_facts(&got);
-        char *before = cJSON_PrintUnformatted(fb);
-        char *after = cJSON_PrintUnformatted(fa);
+        char *before = wire_facts_text(&f);
+        char *after = wire_facts_text(&got);
 
         fprintf(stderr,
                 "dubbatch: '%s' still does not fit after conforming (%s)\n"
@@ -182,14 +188,11 @@ int cmd_conform(int argc, char **argv)
                 before, after);
         free(before);
         free(after);
-        cJSON_Delete(fb);
-        cJSON_Delete(fa);
         goto out;
     }
     printf("%s -> %s: %s\n", in, out, desc);
     rc = EXIT_DONE;
 out:
-    cJSON_Delete(reply);
     media_pool_free(pool);
     return rc;
 }

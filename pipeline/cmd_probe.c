@@ -9,32 +9,29 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "cmd.h"
 #include "media.h"
 #include "opts.h"
+#include "report.h"
 #include "wire.h"
 
 struct probe_slot {
-    const char *path;
-    cJSON *out;
-    int ok;
+    struct report_probe out;
+    struct facts facts;
+    char error[sizeof(((struct dub_err *)0)->msg)];
 };
 
-static void probe_done(void *arg, const struct media_result *r)
+static void probe_done(void *arg, const struct wire_reply *r)
 {
     struct probe_slot *s = arg;
 
-    s->out = cJSON_CreateObject();
-    cJSON_AddStringToObject(s->out, "path", s->path);
-    if (r->ok) {
-        const cJSON *facts = cJSON_GetObjectItemCaseSensitive(r->reply, "facts");
-
-        cJSON_AddItemToObject(s->out, "facts", cJSON_Duplicate(facts, 1));
-        s->ok = 1;
+    if (r->ok && r->has_facts) {
+        s->facts = r->facts;
+        s->out.facts = &s->facts;
     } else {
-        cJSON_AddStringToObject(s->out, "error", r->err.msg);
+        snprintf(s->error, sizeof(s->error), "%s",
+                 r->ok ? "no facts" : r->err.msg);
+        s->out.error = s->error;
     }
 }
 
@@ -59,7 +56,7 @@ int cmd_probe(int argc, char **argv)
     };
     struct media_pool *pool;
     struct probe_slot *slots;
-    cJSON *arr;
+    struct report_probe *outs;
     char *text;
     int c, i, n, failed = 0, jobs = opts_default_media_jobs();
     double timeout = OPTS_MEDIA_TIMEOUT_MS / 1000.0;
@@ -91,25 +88,21 @@ int cmd_probe(int argc, char **argv)
     pool = media_pool_new(jobs < n ? jobs : n,
                           (int64_t)(timeout * 1000));
     for (i = 0; i < n; i++) {
-        cJSON *task = cJSON_CreateObject();
-
-        slots[i].path = argv[optind + i];
-        cJSON_AddStringToObject(task, "op", "probe");
-        cJSON_AddStringToObject(task, "path", slots[i].path);
-        media_pool_submit(pool, task, slots[i].path, probe_done, &slots[i]);
+        slots[i].out.path = argv[optind + i];
+        media_probe(pool, slots[i].out.path, probe_done, &slots[i]);
     }
     media_pool_drain(pool);
     media_pool_free(pool);
 
-    arr = cJSON_CreateArray();
+    outs = xcalloc((size_t)n, sizeof(*outs));
     for (i = 0; i < n; i++) {
-        failed += !slots[i].ok;
-        cJSON_AddItemToArray(arr, slots[i].out);
+        failed += !slots[i].out.facts;
+        outs[i] = slots[i].out;
     }
-    text = cJSON_Print(arr);
+    text = report_probes_json(outs, (size_t)n);
     puts(text);
     free(text);
-    cJSON_Delete(arr);
+    free(outs);
     free(slots);
     if (opts_close_stdout() < 0)
         return EXIT_USAGE;

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "cmd.h"
 #include "inputs.h"
 #include "manifest.h"
@@ -191,40 +189,28 @@ static void validate_print_json(const struct manifest *m,
                                 const int counts[3], double cost,
                                 double billed)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON *arr, *tot;
+    struct report_job *rj = xcalloc(m->njobs + 1, sizeof(*rj));
     char *text;
     size_t i;
 
-    cJSON_AddStringToObject(root, "manifest", m->path);
-    cJSON_AddStringToObject(root, "endpoint",
-                            plan_limits_get(m->endpoint)->name);
-    arr = cJSON_AddArrayToObject(root, "jobs");
     for (i = 0; i < m->njobs; i++) {
         const struct validate_job *v = &jobs[i];
-        struct report_job r = {0};
+        struct report_job *r = &rj[i];
 
-        r.mj = v->mj;
-        r.video = v->video->ok ? &v->video->facts : NULL;
-        r.audio = v->audio && v->audio->ok ? &v->audio->facts : NULL;
-        r.plan = &v->plan;
-        r.state = validate_verdicts[v->plan.verdict];
-        r.reason = v->plan.verdict == PLAN_REJECT ? v->why : NULL;
-        r.conformed_video = v->use[0] && v->use[0]->ok ? v->use[0]->out : NULL;
-        r.conformed_audio = v->use[1] && v->use[1]->ok ? v->use[1]->out : NULL;
-        cJSON_AddItemToArray(arr, report_job_json(&r));
+        r->mj = v->mj;
+        r->video = v->video->ok ? &v->video->facts : NULL;
+        r->audio = v->audio && v->audio->ok ? &v->audio->facts : NULL;
+        r->plan = &v->plan;
+        r->state = validate_verdicts[v->plan.verdict];
+        r->reason = v->plan.verdict == PLAN_REJECT ? v->why : NULL;
+        r->conformed_video = v->use[0] && v->use[0]->ok ? v->use[0]->out : NULL;
+        r->conformed_audio = v->use[1] && v->use[1]->ok ? v->use[1]->out : NULL;
     }
-    tot = cJSON_AddObjectToObject(root, "totals");
-    cJSON_AddNumberToObject(tot, "jobs", (double)m->njobs);
-    cJSON_AddNumberToObject(tot, "accept", counts[PLAN_ACCEPT]);
-    cJSON_AddNumberToObject(tot, "conform", counts[PLAN_CONFORM]);
-    cJSON_AddNumberToObject(tot, "reject", counts[PLAN_REJECT]);
-    cJSON_AddNumberToObject(tot, "billed_seconds", billed);
-    cJSON_AddNumberToObject(tot, "cost", cost);
-    text = cJSON_Print(root);
+    text = report_validation_json(m->path, plan_limits_get(m->endpoint)->name,
+                                  rj, m->njobs, counts, billed, cost);
     puts(text);
     free(text);
-    cJSON_Delete(root);
+    free(rj);
 }
 
 static void validate_usage(FILE *f)

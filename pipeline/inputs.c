@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "manifest.h"
 #include "media.h"
 #include "wire.h"
@@ -42,7 +40,7 @@ void inputs_collect(struct inputs *in, const struct manifest *m)
         in->files[i].path = NULL;
 }
 
-static void inputs_done(void *arg, const struct media_result *r)
+static void inputs_done(void *arg, const struct wire_reply *r)
 {
     struct inputs_file *f = arg;
 
@@ -50,12 +48,12 @@ static void inputs_done(void *arg, const struct media_result *r)
         f->err = r->err;
         return;
     }
-    if (wire_facts_parse(cJSON_GetObjectItemCaseSensitive(r->reply, "facts"),
-                         &f->facts) < 0) {
+    if (!r->has_facts) {
         dub_errf(&f->err, DUB_EWORKER, "media worker sent no facts for '%s'",
                  f->path);
         return;
     }
+    f->facts = r->facts;
     f->ok = 1;
 }
 
@@ -63,14 +61,8 @@ void inputs_probe(struct inputs *in, struct media_pool *pool)
 {
     size_t i;
 
-    for (i = 0; i < in->n; i++) {
-        cJSON *task = cJSON_CreateObject();
-
-        cJSON_AddStringToObject(task, "op", "probe");
-        cJSON_AddStringToObject(task, "path", in->files[i].path);
-        media_pool_submit(pool, task, in->files[i].path, inputs_done,
-                          &in->files[i]);
-    }
+    for (i = 0; i < in->n; i++)
+        media_probe(pool, in->files[i].path, inputs_done, &in->files[i]);
     media_pool_drain(pool);
 }
 

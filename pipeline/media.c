@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
+#include "wire.h"
 
 /* An idle worker is let go after this long: a worker holds libav and its
  * libraries (~40 MB), and a night of 12-minute jobs needs one only for a
@@ -30,7 +30,7 @@ struct media_task {
     long id;
     char *line;          /* the task as one JSON line */
     char *label;
-    media_done_fn *done;
+    media_fn *done;
     void *arg;
 };
 
@@ -168,7 +168,7 @@ static int media_spawn(struct media_pool *p, struct media_worker *w,
 }
 
 static void media_finish(struct media_pool *p, struct media_worker *w,
-                         const struct media_result *r)
+                         const struct wire_reply *r)
 {
     struct media_task *t = w->task;
 
@@ -183,8 +183,9 @@ static void media_finish(struct media_pool *p, struct media_worker *w,
 static void media_fail(struct media_pool *p, struct media_worker *w,
                        const char *what)
 {
-    struct media_result r = {0};
+    struct wire_reply r;
 
+    memset(&r, 0, sizeof(r));
     dub_errf(&r.err, DUB_EWORKER, "media worker %s on '%s'", what,
              w->task->label);
     media_finish(p, w, &r);
@@ -223,10 +224,11 @@ static void media_start(struct media_pool *p)
     for (i = 0; i < p->nworkers && p->head; i++) {
         struct media_worker *w = &p->w[i];
         struct media_task *t;
-        struct media_result r = {0};
+        struct wire_reply r;
 
         if (w->task)
             continue;
+        memset(&r, 0, sizeof(r));
         if (!w->pid && media_spawn(p, w, &r.err) < 0) {
             t = media_pop(p);
             t->done(t->arg, &r);
@@ -244,29 +246,76 @@ static void media_start(struct media_pool *p)
     }
 }
 
-void media_pool_submit(struct media_pool *p, cJSON *task, const char *label,
-                       media_done_fn *done, void *arg)
+/* Queues t (its id is set here) for done. */
+static void media_submit(struct media_pool *p, struct wire_task *t,
+                         media_fn *done, void *arg)
 {
-    struct media_task *t = xcalloc(1, sizeof(*t));
-    char *json;
+    struct media_task *q = xcalloc(1, sizeof(*q));
 
-    t->id = ++p->next_id;
-    cJSON_AddNumberToObject(task, "id", (double)t->id);
-    json = cJSON_PrintUnformatted(task);
-    cJSON_Delete(task);
-    if (!json)
-        dub_fatal("out of memory");
-    t->line = xasprintf("%s\n", json);
-    free(json);
-    t->label = xstrdup(label);
-    t->done = done;
-    t->arg = arg;
+    q->id = t->id = ++p->next_id;
+    q->line = wire_task_line(t);
+    q->label = xstrdup(t->path);
+    q->done = done;
+    q->arg = arg;
     if (p->tail)
-        p->tail->next = t;
+        p->tail->next = q;
     else
-        p->head = t;
-    p->tail = t;
+        p->head = q;
+    p->tail = q;
     media_start(p);
+}
+
+void media_probe(struct media_pool *p, const char *path, media_fn *done,
+                 void *arg)
+{
+    struct wire_task t;
+
+    memset(&t, 0, sizeof(t));
+    t.op = WIRE_PROBE;
+    t.path = path;
+    media_submit(p, &t, done, arg);
+}
+
+void media_hash(struct media_pool *p, const char *path, media_fn *done,
+                void *arg)
+{
+    struct wire_task t;
+
+    memset(&t, 0, sizeof(t));
+    t.op = WIRE_HASH;
+    t.path = path;
+    media_submit(p, &t, done, arg);
+}
+
+void media_thumb(struct media_pool *p, const char *path, const char *out,
+                 double at, int max_w, media_fn *done, void *arg)
+{
+    struct wire_task t;
+
+    memset(&t, 0, sizeof(t));
+    t.op = WIRE_THUMB;
+    t.path = path;
+    t.out = out;
+    t.at = at;
+    t.max_w = max_w;
+    media_submit(p, &t, done, arg);
+}
+
+void media_conform(struct media_pool *p, const char *in, const struct facts *f,
+                   const struct plan *plan, int audio, const char *out,
+                   media_fn *done, void *arg)
+{
+    struct wire_task t;
+
+    memset(&t, 0, sizeof(t));
+    t.op = WIRE_CONFORM;
+    t.path = in;
+    t.out = out;
+    t.facts = *f;
+    t.audio = audio;
+    t.pv = plan->video;
+    t.pa = plan->audio;
+    media_submit(p, &t, done, arg);
 }
 
 int media_pool_pollfds(struct media_pool *p, struct pollfd *fds, int max)
@@ -319,29 +368,16 @@ static void media_read(struct media_pool *p, struct media_worker *w)
         return;
     *nl = '\0';
     {
-        cJSON *reply = cJSON_Parse(w->in.data);
-        const cJSON *ok = cJSON_GetObjectItemCaseSensitive(reply, "ok");
-        struct media_result r = {0};
+        struct wire_reply r;
 
-        buf_reset(&w->in);
-        if (!reply) {
+        if (wire_reply_parse(w->in.data, &r) < 0) {
+            buf_reset(&w->in);
             media_reap(w, 1);
             media_fail(p, w, "sent a reply that is not JSON");
             return;
         }
-        r.ok = cJSON_IsTrue(ok);
-        r.reply = reply;
-        if (!r.ok) {
-            const cJSON *msg = cJSON_GetObjectItemCaseSensitive(reply, "error");
-            const cJSON *code = cJSON_GetObjectItemCaseSensitive(reply, "code");
-
-            dub_errf(&r.err, cJSON_IsNumber(code) ? (enum dub_code)code->valueint
-                                                  : DUB_EMEDIA,
-                     "%s", cJSON_IsString(msg) ? msg->valuestring
-                                               : "media task failed");
-        }
+        buf_reset(&w->in);
         media_finish(p, w, &r);
-        cJSON_Delete(reply);
     }
 }
 
@@ -434,37 +470,4 @@ void media_pool_free(struct media_pool *p)
     free(p->w);
     free(p->self);
     free(p);
-}
-
-struct media_one {
-    cJSON *reply;
-    struct dub_err err;
-    int ok;
-};
-
-static void media_one_done(void *arg, const struct media_result *r)
-{
-    struct media_one *one = arg;
-
-    one->ok = r->ok;
-    if (r->ok)
-        one->reply = cJSON_Duplicate(r->reply, 1);
-    else
-        one->err = r->err;
-}
-
-int media_pool_run(struct media_pool *p, cJSON *task, const char *label,
-                   cJSON **reply, struct dub_err *e)
-{
-    struct media_one one = {0};
-
-    media_pool_submit(p, task, label, media_one_done, &one);
-    media_pool_drain(p);
-    if (!one.ok) {
-        if (e)
-            *e = one.err;
-        return -1;
-    }
-    *reply = one.reply;
-    return 0;
 }

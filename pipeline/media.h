@@ -16,23 +16,18 @@
 #include <poll.h>
 #include <stdint.h>
 
+#include "facts.h"
+#include "plan.h"
 #include "util.h"
 
-struct cJSON;
 struct media_pool;
+struct wire_reply;
 
 /*
- * The outcome of one task.  On success reply is the worker's whole reply
- * object (borrowed: valid during the callback only).  On failure err says
- * why: the worker's own error, or a crash or timeout.
+ * A task's outcome (borrowed: valid during the callback only).  When r->ok
+ * is 0, r->err says why: the worker's own error, or a crash or timeout.
  */
-struct media_result {
-    int ok;
-    const struct cJSON *reply;
-    struct dub_err err;
-};
-
-typedef void media_done_fn(void *arg, const struct media_result *r);
+typedef void media_fn(void *arg, const struct wire_reply *r);
 
 /* Workers run the dubbatch-media program (see media_main.c for why it is
  * not this one).  timeout_ms: per task. */
@@ -41,12 +36,25 @@ struct media_pool *media_pool_new(int workers, int64_t timeout_ms);
 void media_pool_free(struct media_pool *p);
 
 /*
- * Queues a task.  task is a JSON object with "op" and its arguments; the
- * pool adds "id" and takes ownership.  label names the file in messages
- * ("crashed while probing 'a.mp4'").  done is called exactly once.
+ * The worker's ops, one function each (probe/worker.h has the protocol).
+ * Each queues a task and returns at once; done is called exactly once,
+ * from inside media_pool_handle() or media_pool_drain().  Messages name
+ * the file ("crashed while probing 'a.mp4'").
  */
-void media_pool_submit(struct media_pool *p, struct cJSON *task,
-                       const char *label, media_done_fn *done, void *arg);
+/* path -> r->facts */
+void media_probe(struct media_pool *p, const char *path, media_fn *done,
+                 void *arg);
+/* path -> r->sha256 */
+void media_hash(struct media_pool *p, const char *path, media_fn *done,
+                void *arg);
+/* A JPEG poster of path's frame nearest at seconds, at most max_w wide. */
+void media_thumb(struct media_pool *p, const char *path, const char *out,
+                 double at, int max_w, media_fn *done, void *arg);
+/* Writes in (with facts f) conformed by the video (audio 0) or audio part
+ * of plan to out -> r->facts of out. */
+void media_conform(struct media_pool *p, const char *in, const struct facts *f,
+                   const struct plan *plan, int audio, const char *out,
+                   media_fn *done, void *arg);
 
 /* Fills up to max pollfds; returns how many. */
 int media_pool_pollfds(struct media_pool *p, struct pollfd *fds, int max);
@@ -60,9 +68,5 @@ int media_pool_timeout(struct media_pool *p);
 int media_pool_pending(struct media_pool *p);
 /* Runs the pool until no task is left. */
 void media_pool_drain(struct media_pool *p);
-/* Runs one task to the end (with anything else queued).  On success
- * *reply is the worker's reply, owned by the caller (cJSON_Delete). */
-int media_pool_run(struct media_pool *p, struct cJSON *task, const char *label,
-                   struct cJSON **reply, struct dub_err *e);
 
 #endif

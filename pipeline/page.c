@@ -172,7 +172,7 @@ static int page_exists(const char *path)
     return stat(path, &st) == 0 && st.st_size > 0;
 }
 
-static void page_thumb_done(void *arg, const struct media_result *r)
+static void page_thumb_done(void *arg, const struct wire_reply *r)
 {
     (void)arg;
     (void)r; /* a missing poster shows as "no picture"; nothing else */
@@ -181,17 +181,9 @@ static void page_thumb_done(void *arg, const struct media_result *r)
 static void page_thumb(struct media_pool *pool, const char *src,
                        const char *out, double at)
 {
-    cJSON *task;
-
     if (!src || page_exists(out) || !page_exists(src))
         return;
-    task = cJSON_CreateObject();
-    cJSON_AddStringToObject(task, "op", "thumb");
-    cJSON_AddStringToObject(task, "path", src);
-    cJSON_AddStringToObject(task, "out", out);
-    cJSON_AddNumberToObject(task, "at", at);
-    cJSON_AddNumberToObject(task, "max_w", PAGE_THUMB_W);
-    media_pool_submit(pool, task, src, page_thumb_done, NULL);
+    media_thumb(pool, src, out, at, PAGE_THUMB_W, page_thumb_done, NULL);
 }
 
 static void page_poster(struct buf *b, const char *dir, const char *rel,

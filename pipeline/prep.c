@@ -8,20 +8,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <cjson/cJSON.h>
-
 #include "media.h"
 #include "wire.h"
 
 static void prep_finish(struct prep *p)
 {
     p->done(p, p->arg);
-}
-
-static cJSON *prep_plan_json(const struct prep *p)
-{
-    return p->kind == PREP_VIDEO ? wire_plan_video(&p->plan->video)
-                                 : wire_plan_audio(&p->plan->audio);
 }
 
 /* The result must pass the checks any input must pass. */
@@ -39,9 +31,8 @@ static void prep_check(struct prep *p)
         return;
     }
     {
-        cJSON *a = wire_facts(p->facts), *b = wire_facts(&p->result);
-        char *before = cJSON_PrintUnformatted(a);
-        char *after = cJSON_PrintUnformatted(b);
+        char *before = wire_facts_text(p->facts);
+        char *after = wire_facts_text(&p->result);
 
         dub_errf(&p->err, DUB_EREJECT,
                  "the conformed %s still does not fit (%s); input probe: %s; "
@@ -52,97 +43,71 @@ static void prep_check(struct prep *p)
                  before, after);
         free(before);
         free(after);
-        cJSON_Delete(a);
-        cJSON_Delete(b);
     }
 }
 
-static void prep_result(void *arg, const struct media_result *r)
+static void prep_result(void *arg, const struct wire_reply *r)
 {
     struct prep *p = arg;
 
     if (!r->ok) {
         p->err = r->err;
-    } else if (wire_facts_parse(cJSON_GetObjectItemCaseSensitive(r->reply,
-                                                                 "facts"),
-                                &p->result) < 0) {
+    } else if (!r->has_facts) {
         dub_errf(&p->err, DUB_EWORKER, "no facts for '%s'", p->out);
     } else {
+        p->result = r->facts;
         prep_check(p);
     }
     prep_finish(p);
 }
 
-static void prep_hashed(void *arg, const struct media_result *r)
+static void prep_hashed(void *arg, const struct wire_reply *r)
 {
     struct prep *p = arg;
-    const cJSON *sha = r->ok ? cJSON_GetObjectItemCaseSensitive(r->reply,
-                                                                "sha256")
-                             : NULL;
-    cJSON *plan, *task;
     struct buf key = {0};
-    char *plan_text, digest[65];
+    char *plan_text, *name, digest[65];
     struct stat st;
 
-    if (!r->ok || !cJSON_IsString(sha)) {
+    if (!r->ok || !r->sha256[0]) {
         p->err = r->err;
         if (r->ok)
             dub_errf(&p->err, DUB_EWORKER, "no hash for '%s'", p->in);
         prep_finish(p);
         return;
     }
-    snprintf(p->in_sha, sizeof(p->in_sha), "%s", sha->valuestring);
+    snprintf(p->in_sha, sizeof(p->in_sha), "%s", r->sha256);
     /* The key names the content and the exact steps, so an edited plan or
      * a replaced file never picks up a stale result. */
-    plan = prep_plan_json(p);
-    plan_text = cJSON_PrintUnformatted(plan);
+    plan_text = wire_plan_text(p->plan, p->kind == PREP_AUDIO);
     buf_printf(&key, "%s\n%s\n%s", p->in_sha,
                p->kind == PREP_VIDEO ? "video" : "audio", plan_text);
     sha256_hex(key.data, key.len, digest);
     free(plan_text);
     buf_release(&key);
     digest[24] = '\0';
-    {
-        char *name = xasprintf("%s.%s", digest,
-                               p->kind == PREP_VIDEO ? "mp4"
-                                                     : p->plan->audio.ext);
-
-        p->out = util_path_join(p->workdir, name);
-        free(name);
-    }
-    task = cJSON_CreateObject();
+    name = xasprintf("%s.%s", digest,
+                     p->kind == PREP_VIDEO ? "mp4" : p->plan->audio.ext);
+    p->out = util_path_join(p->workdir, name);
+    free(name);
     if (stat(p->out, &st) == 0 && st.st_size > 0) {
         p->cached = 1;
-        cJSON_Delete(plan);
-        cJSON_AddStringToObject(task, "op", "probe");
-        cJSON_AddStringToObject(task, "path", p->out);
+        media_probe(p->pool, p->out, prep_result, p);
     } else {
-        cJSON_AddStringToObject(task, "op", "conform");
-        cJSON_AddStringToObject(task, "kind",
-                                p->kind == PREP_VIDEO ? "video" : "audio");
-        cJSON_AddStringToObject(task, "in", p->in);
-        cJSON_AddStringToObject(task, "out", p->out);
-        cJSON_AddItemToObject(task, "facts", wire_facts(p->facts));
-        cJSON_AddItemToObject(task, "plan", plan);
+        media_conform(p->pool, p->in, p->facts, p->plan,
+                      p->kind == PREP_AUDIO, p->out, prep_result, p);
     }
-    media_pool_submit(p->pool, task, p->in, prep_result, p);
 }
 
 void prep_start(struct media_pool *pool, struct prep *p)
 {
-    cJSON *task = cJSON_CreateObject();
-
     p->pool = pool;
     p->ok = 0;
     p->cached = 0;
     if (util_mkdirs(p->workdir, &p->err) < 0) {
-        cJSON_Delete(task);
         prep_finish(p);
         return;
     }
-    cJSON_AddStringToObject(task, "op", "hash");
-    cJSON_AddStringToObject(task, "path", p->in);
-    media_pool_submit(pool, task, p->in, prep_hashed, p);
+    media_hash(pool, p->in, prep_hashed, p);
 }
 
 void prep_release(struct prep *p)

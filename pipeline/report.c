@@ -117,6 +117,56 @@ cJSON *report_job_json(const struct report_job *j)
     return o;
 }
 
+static char *report_pretty(cJSON *o)
+{
+    char *text = cJSON_Print(o);
+
+    cJSON_Delete(o);
+    if (!text)
+        dub_fatal("out of memory");
+    return text;
+}
+
+char *report_validation_json(const char *manifest, const char *endpoint,
+                             const struct report_job *jobs, size_t n,
+                             const int counts[3], double billed, double cost)
+{
+    cJSON *root = cJSON_CreateObject(), *arr, *tot;
+    size_t i;
+
+    cJSON_AddStringToObject(root, "manifest", manifest);
+    cJSON_AddStringToObject(root, "endpoint", endpoint);
+    arr = cJSON_AddArrayToObject(root, "jobs");
+    for (i = 0; i < n; i++)
+        cJSON_AddItemToArray(arr, report_job_json(&jobs[i]));
+    tot = cJSON_AddObjectToObject(root, "totals");
+    cJSON_AddNumberToObject(tot, "jobs", (double)n);
+    cJSON_AddNumberToObject(tot, "accept", counts[PLAN_ACCEPT]);
+    cJSON_AddNumberToObject(tot, "conform", counts[PLAN_CONFORM]);
+    cJSON_AddNumberToObject(tot, "reject", counts[PLAN_REJECT]);
+    cJSON_AddNumberToObject(tot, "billed_seconds", billed);
+    cJSON_AddNumberToObject(tot, "cost", cost);
+    return report_pretty(root);
+}
+
+char *report_probes_json(const struct report_probe *p, size_t n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(o, "path", p[i].path);
+        if (p[i].facts)
+            cJSON_AddItemToObject(o, "facts", wire_facts(p[i].facts));
+        else
+            cJSON_AddStringToObject(o, "error", p[i].error ? p[i].error : "");
+        cJSON_AddItemToArray(arr, o);
+    }
+    return report_pretty(arr);
+}
+
 /* RFC 4180: quote every field, double the quotes.  A leading = + - @ is
  * prefixed with ' so a spreadsheet does not run it as a formula (a job id
  * or an error message comes from outside). */

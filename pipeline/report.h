@@ -38,8 +38,24 @@ struct report_batch {
     int interrupted;
 };
 
-/* One job as a JSON object (also used by validate --json). */
+/* One job as a JSON object. */
 struct cJSON *report_job_json(const struct report_job *j);
+
+/* validate --json: the batch's verdicts and totals (counts indexed by
+ * enum plan_verdict), pretty-printed; caller frees. */
+char *report_validation_json(const char *manifest, const char *endpoint,
+                             const struct report_job *jobs, size_t n,
+                             const int counts[3], double billed,
+                             double cost);
+
+/* One probed file for dubbatch probe: its facts, or why not. */
+struct report_probe {
+    const char *path;
+    const struct facts *facts;   /* NULL when the probe failed */
+    const char *error;
+};
+/* A JSON array of {"path","facts"} or {"path","error"}; caller frees. */
+char *report_probes_json(const struct report_probe *p, size_t n);
 
 /* Writes <dir>/report.json and <dir>/report.csv. */
 int report_write(const char *dir, const struct report_batch *b,

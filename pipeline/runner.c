@@ -23,8 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "cmd.h"
 #include "fal.h"
 #include "inputs.h"
@@ -191,14 +189,11 @@ static void runner_commit(struct runner *run)
 
 /* ==== Preparation: probe, hash, plan ==================================== */
 
-static void runner_hashed(void *arg, const struct media_result *res)
+static void runner_hashed(void *arg, const struct wire_reply *r)
 {
     char **slot = arg;
-    const cJSON *sha = res->ok ? cJSON_GetObjectItemCaseSensitive(res->reply,
-                                                                  "sha256")
-                               : NULL;
 
-    *slot = xstrdup(cJSON_IsString(sha) ? sha->valuestring : "");
+    *slot = xstrdup(r->ok ? r->sha256 : "");
 }
 
 static void runner_fingerprint(struct rjob *j)
@@ -224,17 +219,10 @@ static void runner_prepare_inputs(struct runner *run)
     inputs_collect(&run->in, run->m);
     inputs_probe(&run->in, run->pool);
     run->sha = xcalloc(run->in.n + 1, sizeof(*run->sha));
-    for (i = 0; i < run->in.n; i++) {
-        cJSON *task;
-
-        if (!run->in.files[i].ok)
-            continue;
-        task = cJSON_CreateObject();
-        cJSON_AddStringToObject(task, "op", "hash");
-        cJSON_AddStringToObject(task, "path", run->in.files[i].path);
-        media_pool_submit(run->pool, task, run->in.files[i].path,
-                          runner_hashed, &run->sha[i]);
-    }
+    for (i = 0; i < run->in.n; i++)
+        if (run->in.files[i].ok)
+            media_hash(run->pool, run->in.files[i].path, runner_hashed,
+                       &run->sha[i]);
     media_pool_drain(run->pool);
 }
 
@@ -805,20 +793,17 @@ static int runner_check_length(struct rjob *j, const struct facts *f,
     return -1;
 }
 
-static void runner_download_done(void *arg, const struct media_result *res)
+static void runner_download_done(void *arg, const struct wire_reply *res)
 {
     struct rjob *j = arg;
     char *out = util_path_join(j->run->m->output_dir, j->mj->id);
     char *final = xasprintf("%s.mp4", out);
     char why[1200], *keep;
-    struct facts f;
+    const struct facts *fp = &res->facts;
 
     j->busy = 0;
     free(out);
-    if (!res->ok || wire_facts_parse(cJSON_GetObjectItemCaseSensitive(
-                                         res->reply, "facts"),
-                                     &f) < 0 ||
-        !f.has_video) {
+    if (!res->ok || !res->has_facts || !res->facts.has_video) {
         snprintf(why, sizeof(why), "the downloaded result is not a usable "
                                    "video: %s",
                  res->ok ? "no video stream" : res->err.msg);
@@ -827,7 +812,7 @@ static void runner_download_done(void *arg, const struct media_result *res)
         free(final);
         return;
     }
-    if (runner_check_length(j, &f, why, sizeof(why) - 200) < 0) {
+    if (runner_check_length(j, fp, why, sizeof(why) - 200) < 0) {
         /* fal was paid for it: kept for a person to look at, out of the
          * results. */
         keep = xasprintf("%s/%s.unverified.mp4", j->run->workdir, j->mj->id);
@@ -848,7 +833,7 @@ static void runner_download_done(void *arg, const struct media_result *res)
     }
     free(j->st.output);
     j->st.output = final;
-    j->st.output_size = f.size;
+    j->st.output_size = fp->size;
     runner_move(j, JOB_DOWNLOADED, NULL);
     runner_move(j, JOB_DONE, NULL);
 }
@@ -857,7 +842,6 @@ static void runner_downloaded(void *arg, enum fal_verdict v,
                               struct http_resp *resp, const struct dub_err *e)
 {
     struct rjob *j = arg;
-    cJSON *task;
 
     (void)resp;
     fclose(j->fout);
@@ -869,10 +853,7 @@ static void runner_downloaded(void *arg, enum fal_verdict v,
         return;
     }
     /* A result on disk is never half-written: probe, then rename. */
-    task = cJSON_CreateObject();
-    cJSON_AddStringToObject(task, "op", "probe");
-    cJSON_AddStringToObject(task, "path", j->part);
-    media_pool_submit(j->run->pool, task, j->part, runner_download_done, j);
+    media_probe(j->run->pool, j->part, runner_download_done, j);
 }
 
 /* COMPLETED (output URL known) -> <id>.mp4.part -> verify -> <id>.mp4. */

@@ -1,13 +1,14 @@
 /*
- * wire: facts and plans to and from JSON.  Each struct is described once by
- * a field table (name, type, offset), and one pair of generic functions
- * walks the tables, so adding a field is one line and both directions stay
- * in step.
+ * wire: the worker protocol and facts and plans to and from JSON.  Each
+ * struct is described once by a field table (name, type, offset), and one
+ * pair of generic functions walks the tables, so adding a field is one
+ * line and both directions stay in step.
  */
 #include "wire.h"
 #include "util.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -159,7 +160,7 @@ cJSON *wire_facts(const struct facts *f)
     return obj;
 }
 
-int wire_facts_parse(const cJSON *obj, struct facts *f)
+static int wire_facts_get(const cJSON *obj, struct facts *f)
 {
     const cJSON *it, *s;
 
@@ -197,7 +198,7 @@ cJSON *wire_plan_video(const struct plan_video *v)
     return obj;
 }
 
-int wire_plan_video_parse(const cJSON *obj, struct plan_video *v)
+static int wire_pv_get(const cJSON *obj, struct plan_video *v)
 {
     memset(v, 0, sizeof(*v));
     if (!cJSON_IsObject(obj))
@@ -214,11 +215,193 @@ cJSON *wire_plan_audio(const struct plan_audio *a)
     return obj;
 }
 
-int wire_plan_audio_parse(const cJSON *obj, struct plan_audio *a)
+static int wire_pa_get(const cJSON *obj, struct plan_audio *a)
 {
     memset(a, 0, sizeof(*a));
     if (!cJSON_IsObject(obj))
         return -1;
     wire_get(obj, a, wire_pa_fields, DUB_ARRAY_LEN(wire_pa_fields));
     return 0;
+}
+
+/* ==== The worker protocol =============================================== */
+
+static const char *const wire_op_names[WIRE_NOPS] = {
+    [WIRE_PROBE] = "probe", [WIRE_HASH] = "hash", [WIRE_THUMB] = "thumb",
+    [WIRE_CONFORM] = "conform",
+};
+
+static char *wire_print(cJSON *o)
+{
+    char *text = cJSON_PrintUnformatted(o);
+
+    cJSON_Delete(o);
+    if (!text)
+        dub_fatal("out of memory");
+    return text;
+}
+
+static const char *wire_str(const cJSON *o, const char *name)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+
+    return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+static char *wire_dup(const cJSON *o, const char *name)
+{
+    const char *s = wire_str(o, name);
+
+    return s ? xstrdup(s) : NULL;
+}
+
+char *wire_task_line(const struct wire_task *t)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *text, *line;
+
+    cJSON_AddNumberToObject(o, "id", (double)t->id);
+    cJSON_AddStringToObject(o, "op", wire_op_names[t->op]);
+    /* A conform names its input "in", as it always has. */
+    if (t->path)
+        cJSON_AddStringToObject(o, t->op == WIRE_CONFORM ? "in" : "path",
+                                t->path);
+    if (t->out)
+        cJSON_AddStringToObject(o, "out", t->out);
+    if (t->op == WIRE_THUMB) {
+        cJSON_AddNumberToObject(o, "at", t->at);
+        cJSON_AddNumberToObject(o, "max_w", t->max_w);
+    }
+    if (t->op == WIRE_CONFORM) {
+        cJSON_AddStringToObject(o, "kind", t->audio ? "audio" : "video");
+        cJSON_AddItemToObject(o, "facts", wire_facts(&t->facts));
+        cJSON_AddItemToObject(o, "plan", t->audio ? wire_plan_audio(&t->pa)
+                                                  : wire_plan_video(&t->pv));
+    }
+    text = wire_print(o);
+    line = xasprintf("%s\n", text);
+    free(text);
+    return line;
+}
+
+int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
+{
+    cJSON *o = cJSON_Parse(line);
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+    const char *op = wire_str(o, "op"), *kind;
+    int i, rc = -1;
+
+    memset(t, 0, sizeof(*t));
+    t->id = cJSON_IsNumber(id) ? (long)id->valuedouble : -1;
+    if (!cJSON_IsObject(o) || !op) {
+        dub_errf(e, DUB_EINTERNAL, "malformed media task");
+        goto out;
+    }
+    for (i = 0; i < WIRE_NOPS && strcmp(wire_op_names[i], op) != 0; i++)
+        ;
+    if (i == WIRE_NOPS) {
+        dub_errf(e, DUB_EINTERNAL, "unknown media task '%.40s'", op);
+        goto out;
+    }
+    t->op = (enum wire_op)i;
+    t->path = wire_dup(o, t->op == WIRE_CONFORM ? "in" : "path");
+    t->out = wire_dup(o, "out");
+    t->at = 1.0;
+    t->max_w = 480;
+    if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "at")))
+        t->at = cJSON_GetObjectItemCaseSensitive(o, "at")->valuedouble;
+    if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "max_w")))
+        t->max_w = cJSON_GetObjectItemCaseSensitive(o, "max_w")->valueint;
+    kind = wire_str(o, "kind");
+    t->audio = kind && strcmp(kind, "audio") == 0;
+    if (!t->path) {
+        dub_errf(e, DUB_EINTERNAL, "%s task without a path", op);
+        goto out;
+    }
+    if ((t->op == WIRE_THUMB || t->op == WIRE_CONFORM) && !t->out) {
+        dub_errf(e, DUB_EINTERNAL, "%s task without an output", op);
+        goto out;
+    }
+    if (t->op == WIRE_CONFORM &&
+        (!kind ||
+         wire_facts_get(cJSON_GetObjectItemCaseSensitive(o, "facts"),
+                        &t->facts) < 0 ||
+         (t->audio ? wire_pa_get(cJSON_GetObjectItemCaseSensitive(o, "plan"),
+                                 &t->pa)
+                   : wire_pv_get(cJSON_GetObjectItemCaseSensitive(o, "plan"),
+                                 &t->pv)) < 0)) {
+        dub_errf(e, DUB_EINTERNAL, "malformed conform task");
+        goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(o);
+    return rc;
+}
+
+void wire_task_release(struct wire_task *t)
+{
+    free((char *)t->path);
+    free((char *)t->out);
+    t->path = t->out = NULL;
+}
+
+char *wire_reply_line(const struct wire_reply *r)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(o, "id", (double)r->id);
+    cJSON_AddBoolToObject(o, "ok", r->ok);
+    if (!r->ok) {
+        cJSON_AddNumberToObject(o, "code", r->err.code);
+        cJSON_AddStringToObject(o, "error", r->err.msg);
+        return wire_print(o);
+    }
+    if (r->has_facts)
+        cJSON_AddItemToObject(o, "facts", wire_facts(&r->facts));
+    if (r->sha256[0])
+        cJSON_AddStringToObject(o, "sha256", r->sha256);
+    return wire_print(o);
+}
+
+int wire_reply_parse(const char *line, struct wire_reply *r)
+{
+    cJSON *o = cJSON_Parse(line);
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(o, "code");
+    const char *s;
+
+    memset(r, 0, sizeof(*r));
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return -1;
+    }
+    r->id = cJSON_IsNumber(id) ? (long)id->valuedouble : -1;
+    r->ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok"));
+    if (!r->ok) {
+        s = wire_str(o, "error");
+        dub_errf(&r->err, cJSON_IsNumber(code) && code->valueint > DUB_OK &&
+                                  code->valueint <= DUB_EINTERNAL
+                              ? (enum dub_code)code->valueint
+                              : DUB_EMEDIA,
+                 "%s", s ? s : "media task failed");
+    }
+    r->has_facts = wire_facts_get(cJSON_GetObjectItemCaseSensitive(o, "facts"),
+                                  &r->facts) == 0;
+    s = wire_str(o, "sha256");
+    if (s && strlen(s) == 64)
+        memcpy(r->sha256, s, 65);
+    cJSON_Delete(o);
+    return 0;
+}
+
+char *wire_facts_text(const struct facts *f)
+{
+    return wire_print(wire_facts(f));
+}
+
+char *wire_plan_text(const struct plan *p, int audio)
+{
+    return wire_print(audio ? wire_plan_audio(&p->audio)
+                            : wire_plan_video(&p->video));
 }

@@ -1,26 +1,81 @@
 /*
- * wire: facts and plans as JSON, for the media worker protocol and the
- * reports.  The only place that knows the JSON names of their fields, so a
- * worker and the main process cannot disagree.
+ * wire: the media worker protocol, and facts and plans as JSON.  The only
+ * place that knows the JSON names of their fields, so a worker and the
+ * main process cannot disagree; every other module speaks the C structs.
  *
- * Builders return a new cJSON object owned by the caller.  Parsers fill the
- * caller's struct (zeroed first) and return -1 when obj is not an object.
+ * A task is one JSON object on one line, a reply likewise (probe/worker.h
+ * lists the ops).  The main process builds a struct wire_task and turns it
+ * into a line (wire_task_line); the worker parses it (wire_task_parse),
+ * fills a struct wire_reply and sends it back (wire_reply_line), which the
+ * main process parses (wire_reply_parse).
  */
 #ifndef DUB_WIRE_H
 #define DUB_WIRE_H
 
 #include "facts.h"
 #include "plan.h"
+#include "util.h"
 
 struct cJSON;
 
+/* The worker's ops; probe/worker.c has one handler per entry. */
+enum wire_op {
+    WIRE_PROBE,    /* path -> facts */
+    WIRE_HASH,     /* path -> sha256 */
+    WIRE_THUMB,    /* path, at, max_w -> a JPEG at out */
+    WIRE_CONFORM,  /* path (the input), facts, plan -> out, facts of out */
+    WIRE_NOPS
+};
+
+/*
+ * One task.  For a task being built the strings are the caller's; a parsed
+ * task owns them (wire_task_release).
+ */
+struct wire_task {
+    long id;
+    enum wire_op op;
+    const char *path;
+    const char *out;
+    double at;                 /* thumb: seconds into the clip */
+    int max_w;                 /* thumb: widest poster, pixels */
+    int audio;                 /* conform: pa (1) or pv (0) is the plan */
+    struct facts facts;        /* conform: of path */
+    struct plan_video pv;
+    struct plan_audio pa;
+};
+
+/* One reply.  err is set when ok is 0. */
+struct wire_reply {
+    long id;
+    int ok;
+    struct dub_err err;
+    int has_facts;
+    struct facts facts;        /* probe, conform */
+    char sha256[65];           /* hash */
+};
+
+/* The task as one line with its newline; caller frees. */
+char *wire_task_line(const struct wire_task *t);
+/* -1 and e when line is not a task; t->id is still set when it was
+ * readable, so the reply can name it (-1 otherwise). */
+int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e);
+void wire_task_release(struct wire_task *t);
+
+/* The reply as one line, without a newline; caller frees. */
+char *wire_reply_line(const struct wire_reply *r);
+/* -1 when line is not a reply. */
+int wire_reply_parse(const char *line, struct wire_reply *r);
+
+/* Facts as compact JSON text, for messages that show both probes;
+ * caller frees. */
+char *wire_facts_text(const struct facts *f);
+/* The video (audio 0) or audio part of a plan as compact JSON text: what
+ * names a conformed file in the work folder; caller frees. */
+char *wire_plan_text(const struct plan *p, int audio);
+
+/* For report.c, which nests them in report.json. */
 struct cJSON *wire_facts(const struct facts *f);
-int wire_facts_parse(const struct cJSON *obj, struct facts *f);
-
 struct cJSON *wire_plan_video(const struct plan_video *v);
-int wire_plan_video_parse(const struct cJSON *obj, struct plan_video *v);
-
 struct cJSON *wire_plan_audio(const struct plan_audio *a);
-int wire_plan_audio_parse(const struct cJSON *obj, struct plan_audio *a);
 
 #endif

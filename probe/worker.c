@@ -15,8 +15,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "conform.h"
 #include "probe.h"
 #include "thumb.h"
@@ -43,137 +41,69 @@ static void worker_faults(const char *path)
             pause();
 }
 
-static const char *worker_str(const cJSON *task, const char *name)
+static int worker_probe(const struct wire_task *t, struct wire_reply *r,
+                        struct dub_err *e)
 {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(task, name);
-
-    return cJSON_IsString(it) ? it->valuestring : NULL;
-}
-
-static int worker_probe(const cJSON *task, cJSON *reply, struct dub_err *e)
-{
-    const char *path = worker_str(task, "path");
-    struct facts f;
-
-    if (!path)
-        return dub_errf(e, DUB_EINTERNAL, "probe task without a path");
-    worker_faults(path);
-    if (probe_file(path, &f, e) < 0)
+    if (probe_file(t->path, &r->facts, e) < 0)
         return -1;
-    cJSON_AddItemToObject(reply, "facts", wire_facts(&f));
+    r->has_facts = 1;
     return 0;
 }
 
 /* Content hashes are computed here rather than in the main process:
  * reading a 100 MB clip would stall every transfer in the event loop. */
-static int worker_hash(const cJSON *task, cJSON *reply, struct dub_err *e)
+static int worker_hash(const struct wire_task *t, struct wire_reply *r,
+                       struct dub_err *e)
 {
-    const char *path = worker_str(task, "path");
-    char hex[65];
-
-    if (!path)
-        return dub_errf(e, DUB_EINTERNAL, "hash task without a path");
-    worker_faults(path);
-    if (sha256_file(path, hex, e) < 0)
-        return -1;
-    cJSON_AddStringToObject(reply, "sha256", hex);
-    return 0;
+    return sha256_file(t->path, r->sha256, e);
 }
 
-static int worker_thumb(const cJSON *task, cJSON *reply, struct dub_err *e)
+static int worker_thumb(const struct wire_task *t, struct wire_reply *r,
+                        struct dub_err *e)
 {
-    const char *path = worker_str(task, "path");
-    const char *out = worker_str(task, "out");
-    const cJSON *at = cJSON_GetObjectItemCaseSensitive(task, "at");
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(task, "max_w");
-
-    if (!path || !out)
-        return dub_errf(e, DUB_EINTERNAL, "thumb task without path or out");
-    worker_faults(path);
-    if (thumb_write(path, cJSON_IsNumber(at) ? at->valuedouble : 1.0,
-                    cJSON_IsNumber(w) ? w->valueint : 480, out, e) < 0)
-        return -1;
-    cJSON_AddStringToObject(reply, "out", out);
-    return 0;
+    return thumb_write(t->path, t->at, t->max_w, t->out, e);
 }
 
 /* Conforms one file and probes the result, so the caller can check it
  * against the same limits as any input (design.md section 6). */
-static int worker_conform(const cJSON *task, cJSON *reply, struct dub_err *e)
+static int worker_conform(const struct wire_task *t, struct wire_reply *r,
+                          struct dub_err *e)
 {
-    const char *in = worker_str(task, "in");
-    const char *out = worker_str(task, "out");
-    const char *kind = worker_str(task, "kind");
-    const cJSON *plan = cJSON_GetObjectItemCaseSensitive(task, "plan");
-    struct facts f, result;
-    int rc;
+    int rc = t->audio ? conform_audio(t->path, &t->facts, &t->pa, t->out, e)
+                      : conform_video(t->path, &t->facts, &t->pv, t->out, e);
 
-    if (!in || !out || !kind ||
-        wire_facts_parse(cJSON_GetObjectItemCaseSensitive(task, "facts"), &f) < 0)
-        return dub_errf(e, DUB_EINTERNAL, "malformed conform task");
-    worker_faults(in);
-    if (strcmp(kind, "video") == 0) {
-        struct plan_video pv;
-
-        if (wire_plan_video_parse(plan, &pv) < 0)
-            return dub_errf(e, DUB_EINTERNAL, "conform task without a plan");
-        rc = conform_video(in, &f, &pv, out, e);
-    } else {
-        struct plan_audio pa;
-
-        if (wire_plan_audio_parse(plan, &pa) < 0)
-            return dub_errf(e, DUB_EINTERNAL, "conform task without a plan");
-        rc = conform_audio(in, &f, &pa, out, e);
-    }
-    if (rc < 0 || probe_file(out, &result, e) < 0)
+    if (rc < 0 || probe_file(t->out, &r->facts, e) < 0)
         return -1;
-    cJSON_AddItemToObject(reply, "facts", wire_facts(&result));
+    r->has_facts = 1;
     return 0;
 }
 
-struct worker_op {
-    const char *name;
-    int (*run)(const cJSON *task, cJSON *reply, struct dub_err *e);
-};
-
-static const struct worker_op worker_ops[] = {
-    {"probe", worker_probe},
-    {"hash", worker_hash},
-    {"thumb", worker_thumb},
-    {"conform", worker_conform},
+/* One handler per enum wire_op, in its order. */
+static int (*const worker_ops[WIRE_NOPS])(const struct wire_task *,
+                                          struct wire_reply *,
+                                          struct dub_err *) = {
+    [WIRE_PROBE] = worker_probe,
+    [WIRE_HASH] = worker_hash,
+    [WIRE_THUMB] = worker_thumb,
+    [WIRE_CONFORM] = worker_conform,
 };
 
 static char *worker_handle(const char *line)
 {
-    cJSON *task = cJSON_Parse(line);
-    cJSON *reply = cJSON_CreateObject();
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(task, "id");
-    const char *op = worker_str(task, "op");
-    struct dub_err e = {0};
+    struct wire_task t;
+    struct wire_reply r;
     char *out;
-    size_t i;
-    int rc = -1;
 
-    cJSON_AddNumberToObject(reply, "id", cJSON_IsNumber(id) ? id->valuedouble : -1);
-    if (!task || !op) {
-        dub_errf(&e, DUB_EINTERNAL, "malformed media task");
-    } else {
-        for (i = 0; i < DUB_ARRAY_LEN(worker_ops); i++)
-            if (strcmp(worker_ops[i].name, op) == 0)
-                break;
-        if (i == DUB_ARRAY_LEN(worker_ops))
-            dub_errf(&e, DUB_EINTERNAL, "unknown media task '%s'", op);
-        else
-            rc = worker_ops[i].run(task, reply, &e);
+    memset(&r, 0, sizeof(r));
+    if (wire_task_parse(line, &t, &r.err) == 0) {
+        worker_faults(t.path);
+        r.ok = worker_ops[t.op](&t, &r, &r.err) == 0;
     }
-    cJSON_AddBoolToObject(reply, "ok", rc == 0);
-    if (rc < 0) {
-        cJSON_AddNumberToObject(reply, "code", e.code);
-        cJSON_AddStringToObject(reply, "error", e.msg);
-    }
-    out = cJSON_PrintUnformatted(reply);
-    cJSON_Delete(reply);
-    cJSON_Delete(task);
+    r.id = t.id;
+    if (!r.ok)
+        r.has_facts = 0;
+    out = wire_reply_line(&r);
+    wire_task_release(&t);
     return out;
 }
 

@@ -1,7 +1,8 @@
 /*
  * worker: the media worker process.  media_main.c (the dubbatch-media
  * program) runs worker_main(); pipeline/media.c starts and feeds these
- * processes.
+ * processes.  pipeline/wire.c encodes and decodes every line, so both
+ * sides speak struct wire_task and struct wire_reply.
  *
  * Protocol: one JSON object per line on stdin, one reply line on stdout.
  *   {"id":N,"op":"probe","path":P}
@@ -9,7 +10,7 @@
  *   {"id":N,"op":"hash","path":P}
  *     -> {"id":N,"ok":true,"sha256":"<hex>"}
  *   {"id":N,"op":"thumb","path":P,"out":Q,"at":SECONDS,"max_w":PX}
- *     -> {"id":N,"ok":true,"out":Q}  (a JPEG poster frame)
+ *     -> {"id":N,"ok":true}  (a JPEG poster frame at Q)
  *   {"id":N,"op":"conform","kind":"video"|"audio","in":P,"out":Q,
  *    "facts":{...},"plan":{...}}
  *     -> {"id":N,"ok":true,"facts":{facts of Q}}
