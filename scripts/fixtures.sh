@@ -28,6 +28,9 @@ clip() {
 
 clip ok_1080p_5s.mp4 1920 1080 30 4
 clip ok_720p_8s.mov 1280 720 25 8
+# The fake fal server fails a clip titled "noface" as the model fails one
+# without a face (face_detection_error).
+ff -i "$tmp/ok_720p_8s.mov" -c copy -metadata title=noface "$tmp/noface_720p.mov"
 ff -f lavfi -i testsrc2=size=1280x720:rate=25 -frames:v 50 $X264 "$tmp/ok_exact_2s.mp4"
 ff -f lavfi -i testsrc2=size=1280x720:rate=25 -frames:v 250 $X264 "$tmp/ok_exact_10s.mp4"
 clip small_640x360.mp4 640 360 30 4

@@ -31,7 +31,7 @@ jobs:
     video: media/rotated_phone.mp4
     audio: media/speech.wav
   - id: modelfail
-    video: media/ok_720p_8s.mov
+    video: media/noface_720p.mov
     audio: media/speech.m4a
   - id: not-media
     video: media/notmedia.mp4
@@ -40,7 +40,7 @@ jobs:
     video: "media/<script>window.__pwned=1</script>.mp4"
     audio: media/speech.mp3
 EOF2
-# The fake fails any upload named like "modelfail" (fal's face_detection_error).
+# The fake fails a clip titled "noface" (fal's face_detection_error).
 fakefal_start --job-seconds 0.2 --output copy
 export FAL_KEY=page:test FAL_QUEUE_URL="$FAKE_URL" FAL_REST_URL="$FAKE_URL" FAL_API_URL="$FAKE_URL"
 expect_exit "the batch runs (some jobs fail or are rejected)" 1 \
