@@ -276,6 +276,25 @@ int fal_parse_submit(const char *body, struct fal_handle *h,
     return 0;
 }
 
+void fal_handle_build(struct fal_handle *h, const char *queue_base,
+                      const char *endpoint, const char *request_id)
+{
+    size_t n = strlen(queue_base), app;
+    const char *slash = strchr(endpoint, '/');
+
+    /* owner/app: the endpoint up to its second slash (fal-protocol 2.1). */
+    slash = slash ? strchr(slash + 1, '/') : NULL;
+    app = slash ? (size_t)(slash - endpoint) : strlen(endpoint);
+    if (n && queue_base[n - 1] == '/')
+        n--;
+    memset(h, 0, sizeof(*h));
+    h->request_id = xstrdup(request_id);
+    h->response_url = xasprintf("%.*s/%.*s/requests/%s", (int)n, queue_base,
+                                (int)app, endpoint, request_id);
+    h->status_url = xasprintf("%s/status", h->response_url);
+    h->cancel_url = xasprintf("%s/cancel", h->response_url);
+}
+
 void fal_handle_release(struct fal_handle *h)
 {
     free(h->request_id);
@@ -545,6 +564,36 @@ int fal_input_matches(const char *ours, const char *listed)
     return eq;
 }
 
+char *fal_input_files_key(const char *json)
+{
+    cJSON *o = cJSON_Parse(json), *it;
+    char *key;
+
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    cJSON_ArrayForEach(it, o) {
+        size_t n = strlen(it->string);
+        const char *v, *slash, *end;
+        char *name;
+
+        if (n < 4 || strcmp(it->string + n - 4, "_url") != 0 ||
+            !cJSON_IsString(it))
+            continue;
+        v = it->valuestring;
+        end = v + strcspn(v, "?#");
+        for (slash = end; slash > v && slash[-1] != '/'; slash--)
+            ;
+        name = xstrndup(slash, (size_t)(end - slash));
+        cJSON_SetValuestring(it, name);
+        free(name);
+    }
+    key = fal_canonical_text(o);
+    cJSON_Delete(o);
+    return key;
+}
+
 int fal_parse_listing(const char *body, struct fal_listing *l,
                       struct dub_err *e)
 {
@@ -571,8 +620,11 @@ int fal_parse_listing(const char *body, struct fal_listing *l,
         const char *st = fal_str(it, "status");
         const cJSON *input = cJSON_GetObjectItemCaseSensitive(it,
                                                               "json_input");
+        const cJSON *output = cJSON_GetObjectItemCaseSensitive(it,
+                                                               "json_output");
         cJSON *parsed = NULL;
         struct fal_listed *x;
+        const char *url;
 
         if (!fal_request_id_ok(id))
             continue;
@@ -587,6 +639,9 @@ int fal_parse_listing(const char *body, struct fal_listing *l,
         if (cJSON_IsObject(input))
             x->json_input = fal_canonical_text(input);
         cJSON_Delete(parsed);
+        url = fal_str(cJSON_GetObjectItemCaseSensitive(output, "video"), "url");
+        if (fal_url_ok(url))
+            x->output_url = xstrdup(url);
     }
     more = cJSON_GetObjectItemCaseSensitive(o, "has_more");
     l->has_more = cJSON_IsTrue(more);
@@ -612,6 +667,7 @@ void fal_listing_release(struct fal_listing *l)
         free(l->items[i].request_id);
         free(l->items[i].status);
         free(l->items[i].json_input);
+        free(l->items[i].output_url);
     }
     free(l->items);
     free(l->next_cursor);
@@ -650,13 +706,20 @@ enum fal_cancel fal_parse_cancel(const struct http_resp *r)
 
 /* ==== Failures ========================================================== */
 
-static const char *const fal_op_names[] = {
-    "submit", "status", "result", "cancel", "upload initiate", "upload",
-    "download", "request listing",
+static const char *const fal_op_names[FAL_NOPS] = {
+    [FAL_OP_SUBMIT] = "submit", [FAL_OP_STATUS] = "status",
+    [FAL_OP_RESULT] = "result", [FAL_OP_ERROR] = "result",
+    [FAL_OP_CANCEL] = "cancel", [FAL_OP_INITIATE] = "upload initiate",
+    [FAL_OP_UPLOAD] = "upload", [FAL_OP_DOWNLOAD] = "download",
+    [FAL_OP_LIST] = "request listing",
 };
 
-/* Request/infrastructure error types fal's docs mark retryable (4.1). */
-static int fal_infra_retryable(const char *type)
+const char *fal_op_name(enum fal_op op)
+{
+    return (unsigned)op < FAL_NOPS ? fal_op_names[op] : "call";
+}
+
+int fal_error_retryable(const char *type)
 {
     static const char *const retryable[] = {
         "request_timeout", "startup_timeout", "runner_scheduling_failure",
@@ -713,8 +776,28 @@ static void fal_detail_item(struct buf *b, const cJSON *d)
     }
 }
 
+static void fal_s3_code(const struct http_resp *r, char *code, size_t n);
+
+/* The <Message> of an S3-style error body, bounded and on one line. */
+static void fal_s3_words(const struct http_resp *r, const char *code,
+                         struct buf *b)
+{
+    const char *m = strstr(r->body.data, "<Message>");
+
+    buf_printf(b, "storage error %s", code);
+    if (m) {
+        char *t = xstrndup(m + 9, strcspn(m + 9, "<"));
+
+        buf_puts(b, ": ");
+        fal_words_add(b, t, 200);
+        free(t);
+    }
+    buf_printf(b, " from %s", r->origin[0] ? r->origin : "storage");
+}
+
 /* fal's own words from an error body: a detail string, a detail list, a
- * flat {detail, error_type}, or what kind of reply it was. */
+ * flat {detail, error_type}, storage's XML, or what kind of reply it
+ * was. */
 static void fal_error_words(const struct http_resp *r, struct buf *b)
 {
     cJSON *o = r->body.len && !r->truncated ? cJSON_Parse(r->body.data)
@@ -724,15 +807,18 @@ static void fal_error_words(const struct http_resp *r, struct buf *b)
     /* Other shapes seen: {"message"}, {"error"}, a cancel's {"status"}. */
     const char *other = fal_str(o, "message");
     int listed = 0;
+    char code[64];
 
     if (!other)
         other = fal_str(o, "error");
     if (!other)
         other = fal_str(o, "status");
-
+    fal_s3_code(r, code, sizeof(code));
     if (r->truncated) {
         buf_printf(b, "a reply larger than %lld bytes from %s",
                    (long long)r->bytes, r->origin[0] ? r->origin : "fal");
+    } else if (!o && code[0]) {
+        fal_s3_words(r, code, b);
     } else if (!o) {
         if (!r->body.len) {
             buf_puts(b, "empty reply");
@@ -778,101 +864,182 @@ static void fal_error_words(const struct http_resp *r, struct buf *b)
     cJSON_Delete(o);
 }
 
-/* The error type from the body, else fal's header; NULL when neither. */
-static char *fal_error_type(const struct http_resp *r)
-{
-    cJSON *o = r->body.len && !r->truncated ? cJSON_Parse(r->body.data)
-                                            : NULL;
-    const char *t = fal_str(o, "error_type");
-    char *type = t ? xstrndup(t, 64)
-                   : r->error_type[0] ? xstrdup(r->error_type) : NULL;
+/*
+ * What came back, as the retry policy sees it: the columns of
+ * fal_policy.  Everything a transfer can end in falls in exactly one.
+ */
+enum fal_outcome {
+    FAL_O_OK,         /* 2xx, whole */
+    FAL_O_TOO_BIG,    /* 2xx larger than our cap for it */
+    FAL_O_NOT_SENT,   /* no connection: the request never left */
+    FAL_O_CUT,        /* reset, timeout, a body cut short: it may have left */
+    FAL_O_REFUSED,    /* libcurl would not go there (a redirect to http) */
+    FAL_O_LOCAL,      /* the download could not be written here */
+    FAL_O_REDIRECT,   /* 3xx, not followed with the key */
+    FAL_O_408,
+    FAL_O_429,
+    FAL_O_INGRESS,    /* 503 with no fal request id: refused before fal */
+    FAL_O_5XX,        /* 500, 502, 503, 504 */
+    FAL_O_USER_TIMEOUT, /* 504 with X-Fal-Request-Timeout-Type: user */
+    FAL_O_BUSY,       /* storage's InternalError, SlowDown, ... (S3 codes) */
+    FAL_O_EXPIRED,    /* a signed URL or token that no longer works */
+    FAL_O_AUTH,       /* 401, 403 from fal's API */
+    FAL_O_GONE,       /* 404, 410 */
+    FAL_O_REJECTED,   /* 400, 422, other 4xx: fal's word on the request */
+    FAL_O_OTHER_5XX,  /* 501, 505 and up */
+    FAL_NOUTCOMES
+};
 
-    cJSON_Delete(o);
-    return type;
+/*
+ * The retry policy, one row per route (design.md section 4): what each
+ * outcome means there.  R retry after a backoff, U a submit that may have
+ * reached fal (reconcile through the listing, never resend blindly), A a
+ * submit fal accepted though its reply cannot be read, I re-initiate (a
+ * fresh upload URL; for a download, fetch the result again for a fresh
+ * link), L a local failure (the caller waits for space), F fail with fal's
+ * words.  The README's retry table is this table.
+ */
+#define R FAL_RETRY
+#define U FAL_UNKNOWN
+#define A FAL_ACCEPTED
+#define I FAL_REINIT
+#define L FAL_LOCAL
+#define F FAL_FATAL
+#define K FAL_OK
+static const unsigned char fal_policy[FAL_NOPS][FAL_NOUTCOMES] = {
+    /*                OK TOO  NOT  CUT  REF  LOC  3XX  408  429  ING  5XX  USR  BSY  EXP  AUTH GONE REJ  5XX+ */
+    [FAL_OP_SUBMIT]   = {K, A, R, U, F, F, F, U, R, R, U, F, U, F, F, F, F, U},
+    [FAL_OP_STATUS]   = {K, F, R, R, F, F, F, R, R, R, R, F, R, F, F, F, F, F},
+    [FAL_OP_RESULT]   = {K, R, R, R, F, F, F, R, R, R, R, F, R, F, F, F, F, F},
+    [FAL_OP_ERROR]    = {K, F, R, R, F, F, F, F, F, F, F, F, F, F, F, F, F, F},
+    [FAL_OP_CANCEL]   = {K, R, R, R, F, F, F, R, R, R, R, F, R, F, F, F, F, F},
+    [FAL_OP_INITIATE] = {K, R, R, R, F, F, F, R, R, R, R, F, R, F, F, F, F, F},
+    [FAL_OP_UPLOAD]   = {K, R, R, R, F, F, F, R, R, R, R, F, R, I, F, I, F, F},
+    [FAL_OP_DOWNLOAD] = {K, F, R, R, F, L, F, R, R, R, R, F, R, I, F, I, F, F},
+    [FAL_OP_LIST]     = {K, R, R, R, F, F, F, R, R, R, R, F, R, F, F, F, F, F},
+};
+#undef R
+#undef U
+#undef A
+#undef I
+#undef L
+#undef F
+#undef K
+
+/* The <Code> of an S3-style XML error body ("SlowDown"), or "". */
+static void fal_s3_code(const struct http_resp *r, char *code, size_t n)
+{
+    const char *p = r->body.data ? strstr(r->body.data, "<Code>") : NULL;
+    size_t len;
+
+    code[0] = '\0';
+    if (!p || r->truncated)
+        return;
+    p += 6;
+    len = strcspn(p, "<");
+    if (len >= n)
+        return;
+    memcpy(code, p, len);
+    code[len] = '\0';
 }
 
-static enum fal_verdict fal_verdict_of(enum fal_op op,
+/* Storage errors whose code says to try again (S3's documented transient
+ * codes; RequestTimeout comes as a 400). */
+static int fal_s3_transient(const char *code)
+{
+    static const char *const codes[] = {
+        "InternalError", "SlowDown", "ServiceUnavailable", "RequestTimeout",
+    };
+    size_t i;
+
+    for (i = 0; i < DUB_ARRAY_LEN(codes); i++)
+        if (strcmp(code, codes[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static enum fal_outcome fal_outcome_of(enum fal_op op,
                                        const struct http_resp *r)
 {
     int s = r->status;
-    enum fal_verdict v;
-    char *type;
+    int storage = op == FAL_OP_UPLOAD || op == FAL_OP_DOWNLOAD;
+    char code[64];
 
+    if (r->write_errno)
+        return FAL_O_LOCAL;
     if (r->transport_failed && !(r->truncated && s)) {
         if (r->refused)
-            return FAL_FATAL;
-        /* A submit whose body may have arrived cannot be repeated
-         * blindly: fal has no idempotency key (design.md section 4). */
-        return op == FAL_OP_SUBMIT && r->maybe_sent ? FAL_UNKNOWN
-                                                    : FAL_RETRY;
+            return FAL_O_REFUSED;
+        return r->maybe_sent ? FAL_O_CUT : FAL_O_NOT_SENT;
     }
-    if (s >= 200 && s < 300) {
-        /* A success too large to read: a submit's job exists; a file over
-         * its cap would be as large again, and a status carrying every
-         * log line so far only grows; other JSON replies may shrink. */
-        if (op == FAL_OP_SUBMIT)
-            return FAL_UNKNOWN;
-        return op == FAL_OP_DOWNLOAD || op == FAL_OP_STATUS ? FAL_FATAL
-                                                            : FAL_RETRY;
-    }
-    /* fal's start deadline passed: trying again would pass it again. */
+    if (s >= 200 && s < 300)
+        return r->truncated ? FAL_O_TOO_BIG : FAL_O_OK;
+    if (s >= 300 && s < 400)
+        return FAL_O_REDIRECT;
+    fal_s3_code(r, code, sizeof(code));
+    if (fal_s3_transient(code))
+        return FAL_O_BUSY;
+    /* A signed URL past its time says AccessDenied (S3), or 400 with an
+     * expired-token code; storage never sees our key, so any 403 there is
+     * the URL's, not the account's. */
+    if (storage && (s == 403 || strcmp(code, "ExpiredToken") == 0 ||
+                    strcmp(code, "RequestExpired") == 0))
+        return FAL_O_EXPIRED;
+    if (s == 408)
+        return FAL_O_408;
+    if (s == 429)
+        return FAL_O_429;
     if (s == 504 && strcmp(r->timeout_type, "user") == 0)
-        return FAL_FATAL;
-    if (op == FAL_OP_SUBMIT) {
-        /* Refused before it was queued: a 429, or an ingress 503 that
-         * never reached fal (no fal request id).  Any other 5xx (or 408)
-         * may come after fal queued the job. */
-        if (s == 429 || (s == 503 && !r->request_id[0]))
-            return FAL_RETRY;
-        return s >= 500 || s == 408 ? FAL_UNKNOWN : FAL_FATAL;
-    }
-    if (s == 408 || s == 429 || s == 502 || s == 503 || s == 504)
-        return FAL_RETRY;
-    if (s != 500)
-        return FAL_FATAL;
-    if (op == FAL_OP_STATUS || op == FAL_OP_LIST)
-        return FAL_RETRY;
-    type = fal_error_type(r);
-    v = fal_infra_retryable(type) ? FAL_RETRY : FAL_FATAL;
-    free(type);
-    return v;
+        return FAL_O_USER_TIMEOUT;
+    if (s == 503 && !r->request_id[0])
+        return FAL_O_INGRESS;
+    if (s == 500 || s == 502 || s == 503 || s == 504)
+        return FAL_O_5XX;
+    if (s >= 500)
+        return FAL_O_OTHER_5XX;
+    if (s == 401 || s == 403)
+        return FAL_O_AUTH;
+    if (s == 404 || s == 410)
+        return FAL_O_GONE;
+    return FAL_O_REJECTED;
 }
 
 enum fal_verdict fal_classify(enum fal_op op, const struct http_resp *r,
                               struct dub_err *err)
 {
     struct dub_err scratch, *e = err ? err : &scratch;
-    const char *name = fal_op_names[op];
-    enum fal_verdict v;
+    const char *name = fal_op_name(op);
+    enum fal_outcome o = fal_outcome_of(op, r);
+    enum fal_verdict v = (enum fal_verdict)fal_policy[op][o];
+    const char *tail = v == FAL_UNKNOWN ? " (the request may have arrived: "
+                                          "not sent again)"
+                       : v == FAL_ACCEPTED ? " (fal has the request: not "
+                                             "sent again)"
+                                           : "";
     struct buf words = {0};
     int s = r->status;
 
-    if (!r->transport_failed && s >= 200 && s < 300)
+    if (v == FAL_OK)
         return FAL_OK;
-    v = fal_verdict_of(op, r);
-    if (r->transport_failed && !(r->truncated && s)) {
-        dub_errf(e, DUB_ENET, "fal %s: %s%s", name, r->err,
-                 v == FAL_UNKNOWN ? " (the request may have arrived: not "
-                                    "sent again)"
-                                  : "");
-        e->retryable = v == FAL_RETRY;
-        return v;
+    if (o == FAL_O_LOCAL) {
+        dub_errf(e, DUB_EIO, "cannot write the downloaded file: %s",
+                 strerror(r->write_errno));
+    } else if (o == FAL_O_NOT_SENT || o == FAL_O_CUT || o == FAL_O_REFUSED) {
+        dub_errf(e, DUB_ENET, "fal %s: %s%s", name, r->err, tail);
+    } else {
+        if (o == FAL_O_REDIRECT)
+            buf_printf(&words, "a redirect, not followed (to keep the key "
+                               "from another host)");
+        else
+            fal_error_words(r, &words);
+        dub_errf(e, s == 422 ? DUB_EMODEL : DUB_EHTTP,
+                 "fal %s: HTTP %d: %s%s%s%s%s", name, s, words.data,
+                 r->request_id[0] ? " [request " : "", r->request_id,
+                 r->request_id[0] ? "]" : "", tail);
+        e->http_status = s;
+        buf_release(&words);
     }
-    if (s >= 300 && s < 400)
-        buf_printf(&words, "a redirect, not followed (to keep the key "
-                           "from another host)");
-    else
-        fal_error_words(r, &words);
-    dub_errf(e, s == 422 ? DUB_EMODEL : DUB_EHTTP,
-             "fal %s: HTTP %d: %s%s%s%s%s", name, s, words.data,
-             r->request_id[0] ? " [request " : "", r->request_id,
-             r->request_id[0] ? "]" : "",
-             v == FAL_UNKNOWN ? " (the request may have arrived: not sent "
-                                "again)"
-                              : "");
     e->retryable = v == FAL_RETRY;
-    e->http_status = s;
-    buf_release(&words);
     return v;
 }
 
@@ -884,7 +1051,7 @@ int64_t fal_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, double u)
         d = (double)cap_ms;
     if (!(u >= 0.0) || u >= 1.0)
         u = 0.5;
-    return (int64_t)(d * (0.75 + 0.5 * u));
+    return (int64_t)(d * u);
 }
 
 int64_t fal_retry_after_ms(const struct http_resp *r, int64_t cap_ms)

@@ -48,7 +48,7 @@ struct http_xfer {
     size_t max_body;     /* memory cap */
     int64_t max_file;    /* download cap */
     FILE *download;
-    int write_errno;     /* the download file could not be written */
+    int64_t expect_size;
     struct http_resp resp;
     http_done_fn *done;
     void *arg;
@@ -260,7 +260,7 @@ static size_t http_write(char *p, size_t size, size_t n, void *arg)
         }
         x->resp.bytes += (int64_t)len;
         if (fwrite(p, 1, len, x->download) != len) {
-            x->write_errno = errno ? errno : EIO;
+            x->resp.write_errno = errno ? errno : EIO;
             return 0;
         }
         return len;
@@ -413,6 +413,7 @@ int http_start(struct http *h, const struct http_req *req, http_done_fn *done,
     x->max_body = req->max_body ? req->max_body : HTTP_MAX_BODY;
     x->max_file = req->max_body ? (int64_t)req->max_body : HTTP_MAX_DOWNLOAD;
     x->download = req->download;
+    x->expect_size = req->expect_size;
     snprintf(x->resp.origin, sizeof(x->resp.origin), "%s", origin);
     c = x->easy = curl_easy_init();
     if (!c) {
@@ -573,6 +574,16 @@ static void http_finish(struct http *h, struct http_xfer *x, CURLcode rc,
     x->resp.status = (int)status;
     if (rc == CURLE_FILESIZE_EXCEEDED)
         x->resp.truncated = 1;
+    /* A download that stops early without breaking HTTP (no length, a
+     * connection closed at a chunk boundary) is caught by its announced
+     * size: it was cut short, like any reset mid-body. */
+    if (rc == CURLE_OK && !aborted && x->download && status / 100 == 2 &&
+        x->expect_size > 0 && x->resp.bytes != x->expect_size) {
+        snprintf(x->errbuf, sizeof(x->errbuf),
+                 "body cut short: %lld of %lld bytes",
+                 (long long)x->resp.bytes, (long long)x->expect_size);
+        rc = CURLE_PARTIAL_FILE;
+    }
     if (rc != CURLE_OK || aborted) {
         x->resp.transport_failed = 1;
         x->resp.aborted = aborted;
@@ -587,10 +598,10 @@ static void http_finish(struct http *h, struct http_xfer *x, CURLcode rc,
                      "reply body larger than %lld bytes",
                      x->download ? (long long)x->max_file
                                  : (long long)x->max_body);
-        else if (x->write_errno)
+        else if (x->resp.write_errno)
             snprintf(x->resp.err, sizeof(x->resp.err),
                      "cannot write the downloaded file: %s",
-                     strerror(x->write_errno));
+                     strerror(x->resp.write_errno));
         else
             snprintf(x->resp.err, sizeof(x->resp.err), "%s",
                      x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));

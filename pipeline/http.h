@@ -72,6 +72,10 @@ struct http_req {
     const char *upload_path;    /* file body: [upload_off, +upload_len) */
     int64_t upload_off, upload_len;
     FILE *download;             /* a 2xx body is streamed here */
+    int64_t expect_size;        /* a download's size as the server
+                                   announced it elsewhere (fal's
+                                   file_size); fewer bytes is a body cut
+                                   short.  0: not known */
     size_t max_body;            /* memory cap (0: HTTP_MAX_BODY), or the
                                    download cap (0: HTTP_MAX_DOWNLOAD) */
     int auth;                   /* send the key (fal API origins only) */
@@ -95,6 +99,8 @@ struct http_resp {
     int refused;                /* libcurl would not go where it was sent
                                    (a redirect to http://, too many
                                    redirects): the same again fails again */
+    int write_errno;            /* the download could not be written
+                                   here (ENOSPC, EROFS, ...) */
     char err[256];              /* transport failure, in words (no key) */
     char origin[160];           /* scheme://host[:port] asked, for messages */
     struct buf body;            /* memory body, always NUL-terminated; for
