@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "fal.h"
 #include "falcfg.h"
 #include "lock.h"
 #include "log.h"
@@ -29,7 +30,12 @@ static void run_usage(FILE *f)
             "  --concurrency N      jobs holding a fal slot (manifest, else 2)\n"
             "  --max-fail N         stop starting work after N failures\n"
             "  --max-cost USD       skip work that would pass this estimate\n"
-            "  --job-timeout MIN    give up on a request after this (120)\n"
+            "  --job-timeout MIN    stop waiting for a request after this (120);\n"
+            "                       it waits for the next run, still bound to it\n"
+            "  --retry-for DURATION how long one call outlasts transient faults\n"
+            "                       (15m; e.g. 90s, 2h)\n"
+            "  --resubmit-failed    submit again, and pay again for, requests fal\n"
+            "                       failed for a reason that would recur\n"
             "  --poll-interval SEC  first status poll interval (2; grows to 30)\n"
             "  --media-jobs N       media worker processes (default: CPUs)\n"
             "  --key-file F         the fal key (else FAL_KEY, or FAL_KEY_ID "
@@ -41,6 +47,37 @@ static void run_usage(FILE *f)
             "folder in use.\n");
 }
 
+/*
+ * The backoff's first step and cap: fal's JS client's numbers, unless
+ * DUBBATCH_TEST_BACKOFF_MS=BASE[,CAP] shortens them (a seam for tests,
+ * which outlast hundreds of injected faults in seconds; README).
+ */
+static void run_backoff(struct runner_opts *o)
+{
+    const char *env = getenv("DUBBATCH_TEST_BACKOFF_MS");
+    long base, cap;
+    char *comma;
+
+    o->backoff_ms = FAL_BACKOFF_BASE_MS;
+    o->backoff_cap_ms = FAL_BACKOFF_CAP_MS;
+    if (!env || !*env)
+        return;
+    comma = strchr(env, ',');
+    if (comma) {
+        char *head = xstrndup(env, (size_t)(comma - env));
+
+        if (util_parse_long(head, 1, 600000, &base) == 0 &&
+            util_parse_long(comma + 1, 1, 600000, &cap) == 0) {
+            o->backoff_ms = base;
+            o->backoff_cap_ms = cap;
+        }
+        free(head);
+    } else if (util_parse_long(env, 1, 600000, &base) == 0) {
+        o->backoff_ms = base;
+        o->backoff_cap_ms = base * 30;
+    }
+}
+
 int cmd_run(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -48,6 +85,8 @@ int cmd_run(int argc, char **argv)
         {"max-fail", required_argument, NULL, 'F'},
         {"max-cost", required_argument, NULL, 'C'},
         {"job-timeout", required_argument, NULL, 'T'},
+        {"retry-for", required_argument, NULL, 'r'},
+        {"resubmit-failed", no_argument, NULL, 'S'},
         {"poll-interval", required_argument, NULL, 'P'},
         {"media-jobs", required_argument, NULL, 'j'},
         {"key-file", required_argument, NULL, 'k'},
@@ -94,6 +133,15 @@ int cmd_run(int argc, char **argv)
         case 'P':
             if (opts_double("--poll-interval", optarg, 0.01, 600, &poll) < 0)
                 return EXIT_USAGE;
+            break;
+        case 'r':
+            if (opts_duration("--retry-for", optarg, 1000,
+                              (int64_t)7 * 24 * 3600 * 1000,
+                              &o.retry_for_ms) < 0)
+                return EXIT_USAGE;
+            break;
+        case 'S':
+            o.resubmit_failed = 1;
             break;
         case 'j':
             if (opts_int("--media-jobs", optarg, 1, 256, &media_jobs) < 0)
@@ -152,12 +200,16 @@ int cmd_run(int argc, char **argv)
     o.job_timeout_ms = (int64_t)(timeout_min * 60000);
     o.poll_ms = (int64_t)(poll * 1000);
     o.poll_max_ms = o.poll_ms > 30000 ? o.poll_ms : 30000;
+    if (!o.retry_for_ms)
+        o.retry_for_ms = FAL_RETRY_FOR_MS;
+    run_backoff(&o);
     rc = EXIT_USAGE;
     if (state_open(m.output_dir, &st, &e) < 0 || runner_signals(&e) < 0 ||
         !(r = remote_new(&cfg, &e))) {
         fprintf(stderr, "dubbatch: %s\n", e.msg);
         goto out;
     }
+    remote_set_retry(r, o.retry_for_ms, o.backoff_ms, o.backoff_cap_ms);
     pool = media_pool_new(media_jobs, OPTS_MEDIA_TIMEOUT_MS);
     rc = runner_run(&m, st, r, pool, &o);
 out:

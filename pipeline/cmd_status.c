@@ -162,17 +162,15 @@ struct cancel_one {
     int *failed;
 };
 
-static void cancel_done(void *arg, enum fal_verdict v, struct http_resp *resp,
-                        const struct dub_err *e)
+static void cancel_done(void *arg, const struct remote_result *res)
 {
     struct cancel_one *c = arg;
-    enum job_state from = c->j->state;
     struct dub_err se = {0};
     const char *detail = "cancelled at fal";
     const char *why = "cancelled by dubbatch cancel";
 
     (*c->pending)--;
-    switch (resp ? fal_parse_cancel(resp) : FAL_CANCEL_FAILED) {
+    switch (res->resp ? fal_parse_cancel(res->resp) : FAL_CANCEL_FAILED) {
     case FAL_CANCEL_REQUESTED:
         printf("%s: cancelled (request %s)\n", c->j->id, c->j->request_id);
         break;
@@ -189,15 +187,15 @@ static void cancel_done(void *arg, enum fal_verdict v, struct http_resp *resp,
         break;
     default:
         fprintf(stderr, "dubbatch: %s: %s\n", c->j->id,
-                v != FAL_OK ? e->msg : "fal refused to cancel the request");
+                res->verdict != FAL_OK ? res->err->msg
+                                       : "fal refused to cancel the request");
         (*c->failed)++;
         return;
     }
-    c->j->state = JOB_CANCELLED;
     free(c->j->error);
     c->j->error = xstrdup(why);
-    c->j->finished_at = util_now_ms();
-    state_job_save(c->st, c->j, from, detail, &se);
+    if (state_job_move(c->st, c->j, JOB_CANCELLED, detail, &se) < 0)
+        fprintf(stderr, "dubbatch: %s: %s\n", c->j->id, se.msg);
 }
 
 int cmd_cancel(int argc, char **argv)
@@ -251,8 +249,8 @@ int cmd_cancel(int argc, char **argv)
         req.auth = 1;
         pending++;
         asked++;
-        if (remote_call(r, FAL_OP_CANCEL, &req, REMOTE_TRIES, cancel_done,
-                        &ones[k], &e) < 0) {
+        if (remote_call(r, FAL_OP_CANCEL, &req, cancel_done, &ones[k],
+                        &e) < 0) {
             pending--;
             failed++;
             fprintf(stderr, "dubbatch: %s: %s\n", jobs[k].id, e.msg);

@@ -34,28 +34,19 @@ static void validate_prep_done(struct prep *p, void *arg)
     (void)arg;
 }
 
-/* An earlier job's prep doing the same work (same file, same steps). */
+/* An earlier job's prep making the same file (its key: the same content
+ * and steps). */
 static struct prep *validate_same(struct validate_job *jobs, size_t upto,
                                   const struct prep *want)
 {
     size_t i;
     int k;
 
-    for (i = 0; i < upto; i++) {
-        for (k = 0; k < 2; k++) {
-            struct prep *q = jobs[i].use[k];
-
-            if (!q || q != &jobs[i].prep[k] || q->kind != want->kind ||
-                strcmp(q->in, want->in) != 0)
-                continue;
-            if (want->kind == PREP_VIDEO
-                    ? memcmp(&q->plan->video, &want->plan->video,
-                             sizeof(want->plan->video)) == 0
-                    : memcmp(&q->plan->audio, &want->plan->audio,
-                             sizeof(want->plan->audio)) == 0)
-                return q;
-        }
-    }
+    for (i = 0; i < upto; i++)
+        for (k = 0; k < 2; k++)
+            if (jobs[i].use[k] == &jobs[i].prep[k] &&
+                strcmp(jobs[i].prep[k].key, want->key) == 0)
+                return &jobs[i].prep[k];
     return NULL;
 }
 
@@ -85,14 +76,9 @@ static void validate_conform(const struct manifest *m, struct validate_job *jobs
 
             if (!src || step == PLAN_KEEP || (k == 1 && !v->plan.has_audio))
                 continue;
-            p->in = src->path;
-            p->facts = &src->facts;
-            p->kind = k == 0 ? PREP_VIDEO : PREP_AUDIO;
-            p->plan = &v->plan;
-            p->lim = plan_limits_get(m->endpoint);
-            p->pol = &v->mj->policy;
-            p->workdir = work;
-            p->done = validate_prep_done;
+            prep_setup(p, src, k == 0 ? PREP_VIDEO : PREP_AUDIO, &v->plan,
+                       plan_limits_get(m->endpoint), &v->mj->policy, work,
+                       validate_prep_done, NULL);
             v->use[k] = validate_same(jobs, i, p);
             if (!v->use[k]) {
                 v->use[k] = p;
@@ -287,7 +273,7 @@ int cmd_validate(int argc, char **argv)
 
     inputs_collect(&in, &m);
     pool = media_pool_new(media_jobs, (int64_t)(timeout * 1000));
-    inputs_probe(&in, pool);
+    inputs_probe(&in, pool, conform);
 
     jobs = xcalloc(m.njobs, sizeof(*jobs));
     for (i = 0; i < m.njobs; i++) {

@@ -36,6 +36,34 @@ int opts_double(const char *flag, const char *arg, double lo, double hi,
     return 0;
 }
 
+int opts_duration(const char *flag, const char *arg, int64_t lo_ms,
+                  int64_t hi_ms, int64_t *out_ms)
+{
+    static const struct {
+        char unit;
+        double ms;
+    } units[] = {{'s', 1000}, {'m', 60000}, {'h', 3600000}};
+    size_t n = strlen(arg), i;
+    double scale = 1000, v;
+    char num[64];
+
+    for (i = 0; n > 1 && i < DUB_ARRAY_LEN(units); i++)
+        if (arg[n - 1] == units[i].unit) {
+            scale = units[i].ms;
+            n--;
+        }
+    snprintf(num, sizeof(num), "%.*s", (int)n, arg);
+    if (n >= sizeof(num) || util_parse_double(num, &v) < 0 ||
+        v * scale < (double)lo_ms || v * scale > (double)hi_ms) {
+        fprintf(stderr, "dubbatch: %s wants a duration from %gs to %gh "
+                        "(e.g. 90s, 15m, 2h), not '%s'\n",
+                flag, lo_ms / 1000.0, hi_ms / 3600000.0, arg);
+        return -1;
+    }
+    *out_ms = (int64_t)(v * scale);
+    return 0;
+}
+
 int opts_default_media_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -4,6 +4,8 @@
 #ifndef DUB_OPTS_H
 #define DUB_OPTS_H
 
+#include <stdint.h>
+
 #include "util.h"
 
 /* Default time one media task may take before its worker is killed: a 4K
@@ -15,6 +17,10 @@ int opts_int(const char *flag, const char *arg, long lo, long hi, int *out);
 /* Parses a number in [lo, hi]; prints the error and returns -1. */
 int opts_double(const char *flag, const char *arg, double lo, double hi,
                 double *out);
+/* Parses a duration: a number of seconds, or with a unit (90s, 15m, 2h),
+ * in [lo_ms, hi_ms]; prints the error and returns -1. */
+int opts_duration(const char *flag, const char *arg, int64_t lo_ms,
+                  int64_t hi_ms, int64_t *out_ms);
 /* Online CPUs, at least 1. */
 int opts_default_media_jobs(void);
 /* Flushes and closes stdout; -1 (with a message) when output was lost, so a

@@ -23,6 +23,10 @@ struct runner_opts {
     int64_t job_timeout_ms; /* from submit to result */
     int64_t poll_ms;        /* first status poll interval */
     int64_t poll_max_ms;    /* longest interval between polls */
+    int64_t retry_for_ms;   /* how long a step outlasts transient faults */
+    int64_t backoff_ms;     /* first backoff step, and its cap */
+    int64_t backoff_cap_ms;
+    int resubmit_failed;    /* pay again for requests fal failed */
     int progress;           /* draw a progress line (a terminal) */
 };
 

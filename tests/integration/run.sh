@@ -98,7 +98,12 @@ start --fault model:faildetail:count=1
 expect_exit "a model failure fails the job" 1 run "$M/fail.yaml"
 json_true "a model failure is reported with fal's message" "$M/out-fail/report.json" \
     "j['noface']['state'] == 'FAILED' and 'No face detected in the video (face_detection_error)' in j['noface']['reason']"
-expect_exit "a failed job is tried again on the next run" 0 run "$M/fail.yaml"
+expect_exit "a job fal failed on these inputs is not paid for again" 1 run "$M/fail.yaml"
+contains "the rerun says why, and what to do" "$T/err" "not sent again: fal failed it on these inputs (use --resubmit-failed"
+stat_is "a job fal failed: one submission over two runs" "d['requests']['submit'] == 1"
+expect_exit "--resubmit-failed pays for another try" 0 run --resubmit-failed "$M/fail.yaml"
+stat_is "--resubmit-failed: a second submission of the same work" \
+    "d['requests']['submit'] == 2 and d['duplicates'] == 1"
 
 # A result of the wrong length (a cut render) is not put in place.
 start --fault model:short:count=1
@@ -243,7 +248,7 @@ version: 1
 output_dir: out-maxfail
 concurrency: 1
 jobs:
-  - {id: modelfail-1, video: media/ok_720p_8s.mov, audio: media/speech.mp3}
+  - {id: modelfail-1, video: media/noface_720p.mov, audio: media/speech.mp3}
   - {id: later-1, video: media/ok_720p_8s.mov, audio: media/speech.wav}
   - {id: later-2, video: media/ok_720p_8s.mov, audio: media/speech.m4a}
 EOF2
