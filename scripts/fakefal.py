@@ -57,7 +57,7 @@ VOICES = {
 ROUTES = ("submit", "status", "result", "cancel", "initiate", "upload", "cdn",
           "list", "model")
 KINDS = ("500", "502", "503", "503ingress", "504", "429", "401", "403",
-         "html502", "xml500", "xml503", "xmltimeout", "expired", "drop",
+         "html502", "xml500", "xml503", "xmltimeout", "expired", "empty", "drop",
          "slow", "reset", "slowbody", "badjson", "truncate", "lost",
          "expire", "fail", "faildetail", "failstring", "timeout", "short")
 # Faults that bend the real reply instead of replacing it.
@@ -914,7 +914,14 @@ class Handler(BaseHTTPRequestHandler):
     # ---- platform API ----------------------------------------------------
 
     def listing(self, q):
-        if not self.auth() or self.apply_fault("list"):
+        if not self.auth():
+            return
+        f = self.fal.fault("list")
+        if f and f.kind == "empty":
+            # A listing that lags behind the queue: nothing yet.
+            return self.reply(200, {"items": [], "has_more": False,
+                                    "next_cursor": None})
+        if self.play(f):
             return
         ep = q.get("endpoint_id", [None])[0]
         if ep not in ENDPOINTS:
