@@ -90,6 +90,12 @@ ff -f lavfi -i "$(tone 220 44100 60)" -ac 1 -c:a libmp3lame -b:a 64k "$tmp/exact
 # moov at the end (the default), cut at 30%: no index, unusable.
 size=$(wc -c <"$tmp/ok_1080p_5s.mp4")
 head -c $((size * 3 / 10)) "$tmp/ok_1080p_5s.mp4" >"$tmp/truncated.mp4"
+# moov first (faststart), cut at 30%: the index is whole and claims 4 s,
+# the samples stop after about 1.2 s.
+ff -i "$tmp/ok_1080p_5s.mp4" -c copy -movflags +faststart "$tmp/faststart.mp4"
+size=$(wc -c <"$tmp/faststart.mp4")
+head -c $((size * 3 / 10)) "$tmp/faststart.mp4" >"$tmp/truncated_faststart.mp4"
+rm -f "$tmp/faststart.mp4"
 { printf '\000\000\000\030ftypisom\000\000\002\000isomiso2'; head -c 65536 /dev/urandom; } >"$tmp/corrupt.mp4"
 echo "this is a text file, not a video" >"$tmp/notmedia.mp4"
 cp "$tmp/notmedia.mp4" "$tmp/notmedia.txt"

@@ -45,6 +45,9 @@ jobs:
   - id: cut
     video: media/truncated.mp4
     audio: media/speech.mp3
+  - id: cutfast
+    video: media/truncated_faststart.mp4
+    audio: media/speech.mp3
   - id: mix
     video: media/ok_1080p_5s.mp4
     audio: media/dub_mix.mov
@@ -67,18 +70,20 @@ contains "a text file is not media" "$T/mixed.txt" "notmedia.mp4' is not a media
 contains "an empty file says so" "$T/mixed.txt" "empty.mp4' is empty (0 bytes)"
 contains "a missing file says so" "$T/mixed.txt" "nope.mp4' does not exist"
 contains "a cut-off mp4 says so" "$T/mixed.txt" "truncated.mp4' is truncated"
+contains "a cut-off faststart mp4, whose index is whole, is rejected with where it stops" \
+    "$T/mixed.txt" "truncated_faststart.mp4' is truncated: media data stops at 1.2 s of 4.0 s"
 contains "audio in a video container is extracted" "$T/mixed.txt" "extract the first audio stream from mov"
-contains "totals line" "$T/mixed.txt" "12 jobs:"
+contains "totals line" "$T/mixed.txt" "13 jobs:"
 contains "cost estimate" "$T/mixed.txt" "estimated cost: \$"
 
 expect_exit "validate --json" 1 "$DUBBATCH" validate --json "$M/mixed.yaml"
 cp "$T/out" "$T/mixed.json"
 json_true "json lists every job in manifest order" "$T/mixed.json" \
-    "[j['id'] for j in d['jobs']][:3] == ['ok','big','long'] and len(d['jobs']) == 12"
+    "[j['id'] for j in d['jobs']][:3] == ['ok','big','long'] and len(d['jobs']) == 13"
 json_true "json verdicts" "$T/mixed.json" \
     "{j['id']: j['verdict'] for j in d['jobs']}['wide'] == 'reject' and {j['id']: j['verdict'] for j in d['jobs']}['ok'] == 'accept'"
 json_true "json totals add up" "$T/mixed.json" \
-    "d['totals']['accept'] + d['totals']['conform'] + d['totals']['reject'] == 12 and d['totals']['reject'] == 5"
+    "d['totals']['accept'] + d['totals']['conform'] + d['totals']['reject'] == 13 and d['totals']['reject'] == 6"
 json_true "json carries the planned frame count" "$T/mixed.json" \
     "[j for j in d['jobs'] if j['id']=='long'][0]['video_steps']['frames'] == 299"
 
