@@ -53,7 +53,7 @@ static const char page_css[] =
     ".s-flight .badge{background:var(--run)}"
     ".reason{background:#fce8e6;color:var(--bad);border-left:4px solid "
     "var(--bad);padding:.5rem .7rem;font-weight:600;margin:.4rem 0}"
-    ".s-rejected .reason{background:#fef7e0;color:#6b4c00;"
+    ".s-rejected .reason,.reason.waiting{background:#fef7e0;color:#6b4c00;"
     "border-color:var(--warn)}"
     ".posters{display:grid;grid-template-columns:1fr 1fr;gap:.5rem}"
     "figure{margin:0}"
@@ -233,6 +233,11 @@ static void page_card(struct buf *b, const char *dir, const cJSON *j)
         page_esc(b, reason);
         buf_puts(b, "</p>");
     }
+    if (page_str(j, "waiting")) {
+        buf_puts(b, "<p class=\"reason waiting\">Waiting for the next run: ");
+        page_esc(b, page_str(j, "waiting"));
+        buf_puts(b, "</p>");
+    }
     buf_puts(b, "<div class=\"posters\">");
     thumb = xasprintf("thumbs/%s-src.jpg", id);
     page_poster(b, dir, thumb, "source");
@@ -291,6 +296,10 @@ static void page_card(struct buf *b, const char *dir, const cJSON *j)
     if ((v = page_num(j, "cost")) >= 0)
         buf_printf(b, "<dt>Cost</dt><dd>$%.3f (%.0f s billed)</dd>", v,
                    page_num(j, "billed_seconds"));
+    if ((v = page_num(j, "faults")) > 0)
+        buf_printf(b, "<dt>Faults</dt><dd>%.0f transient fault%s outlasted "
+                      "(%.1f s)</dd>",
+                   v, v == 1 ? "" : "s", page_num(j, "fault_seconds"));
     if (page_str(j, "request_id")) {
         buf_puts(b, "<dt>Request</dt><dd><code>");
         page_esc(b, page_str(j, "request_id"));
@@ -470,8 +479,15 @@ int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
         page_esc(&b, s->string);
         buf_puts(&b, "</li>");
     }
-    buf_printf(&b, "<li>%.0f jobs</li><li>estimated cost $%.2f</li></ul>",
+    buf_printf(&b, "<li>%.0f jobs</li><li>estimated cost $%.2f</li>",
                page_num(tot, "jobs"), page_num(tot, "estimated_cost"));
+    if (page_num(tot, "waiting") > 0)
+        buf_printf(&b, "<li class=\"s-flight\">%.0f waiting for the next "
+                       "run</li>", page_num(tot, "waiting"));
+    if (page_num(tot, "faults") > 0)
+        buf_printf(&b, "<li>%.0f transient faults outlasted (%.0f s)</li>",
+                   page_num(tot, "faults"), page_num(tot, "fault_seconds"));
+    buf_puts(&b, "</ul>");
     buf_puts(&b, "<nav id=\"filters\" hidden aria-label=\"filter by state\">"
                  "<button data-f=\"all\" aria-pressed=\"true\">All</button>"
                  "<button data-f=\"done\" aria-pressed=\"false\">Done</button>"

@@ -321,12 +321,14 @@ static void remote_up_fail(struct remote_up *u, enum fal_verdict v,
 static void remote_up_part(struct remote_up *u);
 static void remote_up_initiate(struct remote_up *u);
 
-/* A signed URL that stopped working: start over from a fresh one. */
-static int remote_up_renew(struct remote_up *u, const struct remote_result *r)
+/* A signed URL that stopped working, or a 2xx reply the edge mangled:
+ * starts over from a fresh URL, a bounded number of times; 0 when the
+ * bound is reached. */
+static int remote_up_renew(struct remote_up *u)
 {
     int i;
 
-    if (r->verdict != FAL_REINIT || u->reinits >= REMOTE_MAX_REINIT)
+    if (u->reinits >= REMOTE_MAX_REINIT)
         return 0;
     u->reinits++;
     u->tally.faults++;
@@ -347,7 +349,7 @@ static void remote_up_completed(void *arg, const struct remote_result *r)
     struct remote_up *u = arg;
 
     remote_tally_add(&u->tally, r);
-    if (!remote_up_renew(u, r))
+    if (r->verdict != FAL_REINIT || !remote_up_renew(u))
         remote_up_end(u, r);
 }
 
@@ -377,7 +379,7 @@ static void remote_up_put_done(void *arg, const struct remote_result *r)
 
     remote_tally_add(&u->tally, r);
     if (r->verdict != FAL_OK) {
-        if (!remote_up_renew(u, r))
+        if (r->verdict != FAL_REINIT || !remote_up_renew(u))
             remote_up_end(u, r);
         return;
     }
@@ -386,7 +388,8 @@ static void remote_up_put_done(void *arg, const struct remote_result *r)
         return;
     }
     if (fal_parse_part(r->resp->body.data, r->resp->etag, &etag, &pe) < 0) {
-        remote_up_fail(u, FAL_FATAL, &pe);
+        if (!remote_up_renew(u))
+            remote_up_fail(u, FAL_FATAL, &pe);
         return;
     }
     u->etags[u->cur++] = etag;
@@ -430,7 +433,8 @@ static void remote_up_initiated(void *arg, const struct remote_result *r)
     }
     if (fal_parse_initiate(r->resp->body.data, &u->upload_url, &u->file_url,
                            &pe) < 0) {
-        remote_up_fail(u, FAL_FATAL, &pe);
+        if (!remote_up_renew(u))
+            remote_up_fail(u, FAL_FATAL, &pe);
         return;
     }
     remote_up_part(u);
