@@ -4,6 +4,7 @@
 #   make test       unit and integration tests (needs the fixtures)
 #   make check      the same tests built with ASan and UBSan
 #   make demo       a real batch against the bundled fake fal server
+#   make chaos      200 jobs through faults on every route and 10 SIGKILLs
 #   make bench      the benchmarks in scripts/bench-*.sh
 #   make install    into $(DESTDIR)$(PREFIX)/bin and .../libexec/dubbatch
 
@@ -99,6 +100,10 @@ check:
 demo: all
 	sh scripts/demo.sh
 
+# The long chaos run: 200 jobs, 10 SIGKILLs, every fault on every route.
+chaos: all fixtures
+	sh scripts/chaos.sh 200 10
+
 bench: all fixtures
 	for b in scripts/bench-*.sh; do sh $$b || exit 1; done
 
@@ -115,6 +120,6 @@ uninstall:
 clean:
 	rm -rf build build-san tests/out
 
-.PHONY: all test check demo bench fixtures install uninstall clean
+.PHONY: all test check demo chaos bench fixtures install uninstall clean
 
 -include $(OBJ:.o=.d) $(TEST_BIN:=.d) $(TOOL_BIN:=.d)
