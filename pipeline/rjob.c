@@ -86,17 +86,22 @@ void rjob_move(struct rjob *j, enum job_state to, const char *detail)
         rjob_ready(f);
 }
 
+/* Copies first: why and type may be the job's own strings. */
 void rjob_fail(struct rjob *j, enum job_state to, const char *why)
 {
+    char *copy = xstrdup(why);
+
     free(j->st.error);
-    j->st.error = xstrdup(why);
-    rjob_move(j, to, why);
+    j->st.error = copy;
+    rjob_move(j, to, copy);
 }
 
 void rjob_fal_failed(struct rjob *j, const char *error_type, const char *why)
 {
+    char *copy = error_type ? xstrdup(error_type) : NULL;
+
     free(j->st.error_type);
-    j->st.error_type = error_type ? xstrdup(error_type) : NULL;
+    j->st.error_type = copy;
     j->st.fal_failed = 1;
     rjob_fail(j, JOB_FAILED, why);
 }
