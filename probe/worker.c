@@ -50,15 +50,79 @@ static const char *worker_str(const cJSON *task, const char *name)
     return cJSON_IsString(it) ? it->valuestring : NULL;
 }
 
-static int worker_probe(const cJSON *task, cJSON *reply, struct dub_err *e)
+/* Indexed by enum worker_op. */
+static const char *const worker_op_names[] = {"probe", "hash", "thumb",
+                                              "conform"};
+
+int worker_task_parse(const char *line, struct worker_task *t,
+                      struct dub_err *e)
 {
-    const char *path = worker_str(task, "path");
+    const cJSON *id, *at, *w, *plan;
+    const char *op;
+    size_t i;
+
+    memset(t, 0, sizeof(*t));
+    t->id = -1;
+    t->json = cJSON_Parse(line);
+    id = cJSON_GetObjectItemCaseSensitive(t->json, "id");
+    if (cJSON_IsNumber(id))
+        t->id = id->valuedouble;
+    op = worker_str(t->json, "op");
+    if (!op)
+        return dub_errf(e, DUB_EINTERNAL, "malformed media task");
+    for (i = 0; i < DUB_ARRAY_LEN(worker_op_names); i++)
+        if (strcmp(worker_op_names[i], op) == 0)
+            break;
+    if (i == DUB_ARRAY_LEN(worker_op_names))
+        return dub_errf(e, DUB_EINTERNAL, "unknown media task '%s'", op);
+    t->op = (enum worker_op)i;
+    t->path = worker_str(t->json, "path");
+    t->in = worker_str(t->json, "in");
+    t->out = worker_str(t->json, "out");
+    t->kind = worker_str(t->json, "kind");
+    at = cJSON_GetObjectItemCaseSensitive(t->json, "at");
+    w = cJSON_GetObjectItemCaseSensitive(t->json, "max_w");
+    t->at = cJSON_IsNumber(at) ? at->valuedouble : 1.0;
+    t->max_w = cJSON_IsNumber(w) ? w->valueint : 480;
+    switch (t->op) {
+    case WORKER_PROBE:
+    case WORKER_HASH:
+        if (!t->path)
+            return dub_errf(e, DUB_EINTERNAL, "%s task without a path", op);
+        break;
+    case WORKER_THUMB:
+        if (!t->path || !t->out)
+            return dub_errf(e, DUB_EINTERNAL,
+                            "thumb task without path or out");
+        break;
+    case WORKER_CONFORM:
+        plan = cJSON_GetObjectItemCaseSensitive(t->json, "plan");
+        if (!t->in || !t->out || !t->kind ||
+            wire_facts_parse(cJSON_GetObjectItemCaseSensitive(t->json,
+                                                              "facts"),
+                             &t->facts) < 0)
+            return dub_errf(e, DUB_EINTERNAL, "malformed conform task");
+        if ((strcmp(t->kind, "video") == 0
+                 ? wire_plan_video_parse(plan, &t->pv)
+                 : wire_plan_audio_parse(plan, &t->pa)) < 0)
+            return dub_errf(e, DUB_EINTERNAL, "conform task without a plan");
+        break;
+    }
+    return 0;
+}
+
+void worker_task_release(struct worker_task *t)
+{
+    cJSON_Delete(t->json);
+    t->json = NULL;
+}
+
+static int worker_probe(const struct worker_task *t, cJSON *reply,
+                        struct dub_err *e)
+{
     struct facts f;
 
-    if (!path)
-        return dub_errf(e, DUB_EINTERNAL, "probe task without a path");
-    worker_faults(path);
-    if (probe_file(path, &f, e) < 0)
+    if (probe_file(t->path, &f, e) < 0)
         return -1;
     cJSON_AddItemToObject(reply, "facts", wire_facts(&f));
     return 0;
@@ -66,105 +130,62 @@ static int worker_probe(const cJSON *task, cJSON *reply, struct dub_err *e)
 
 /* Content hashes are computed here rather than in the main process:
  * reading a 100 MB clip would stall every transfer in the event loop. */
-static int worker_hash(const cJSON *task, cJSON *reply, struct dub_err *e)
+static int worker_hash(const struct worker_task *t, cJSON *reply,
+                       struct dub_err *e)
 {
-    const char *path = worker_str(task, "path");
     char hex[65];
 
-    if (!path)
-        return dub_errf(e, DUB_EINTERNAL, "hash task without a path");
-    worker_faults(path);
-    if (sha256_file(path, hex, e) < 0)
+    if (sha256_file(t->path, hex, e) < 0)
         return -1;
     cJSON_AddStringToObject(reply, "sha256", hex);
     return 0;
 }
 
-static int worker_thumb(const cJSON *task, cJSON *reply, struct dub_err *e)
+static int worker_thumb(const struct worker_task *t, cJSON *reply,
+                        struct dub_err *e)
 {
-    const char *path = worker_str(task, "path");
-    const char *out = worker_str(task, "out");
-    const cJSON *at = cJSON_GetObjectItemCaseSensitive(task, "at");
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(task, "max_w");
-
-    if (!path || !out)
-        return dub_errf(e, DUB_EINTERNAL, "thumb task without path or out");
-    worker_faults(path);
-    if (thumb_write(path, cJSON_IsNumber(at) ? at->valuedouble : 1.0,
-                    cJSON_IsNumber(w) ? w->valueint : 480, out, e) < 0)
+    if (thumb_write(t->path, t->at, t->max_w, t->out, e) < 0)
         return -1;
-    cJSON_AddStringToObject(reply, "out", out);
+    cJSON_AddStringToObject(reply, "out", t->out);
     return 0;
 }
 
 /* Conforms one file and probes the result, so the caller can check it
  * against the same limits as any input (design.md section 6). */
-static int worker_conform(const cJSON *task, cJSON *reply, struct dub_err *e)
+static int worker_conform(const struct worker_task *t, cJSON *reply,
+                          struct dub_err *e)
 {
-    const char *in = worker_str(task, "in");
-    const char *out = worker_str(task, "out");
-    const char *kind = worker_str(task, "kind");
-    const cJSON *plan = cJSON_GetObjectItemCaseSensitive(task, "plan");
-    struct facts f, result;
+    struct facts result;
     int rc;
 
-    if (!in || !out || !kind ||
-        wire_facts_parse(cJSON_GetObjectItemCaseSensitive(task, "facts"), &f) < 0)
-        return dub_errf(e, DUB_EINTERNAL, "malformed conform task");
-    worker_faults(in);
-    if (strcmp(kind, "video") == 0) {
-        struct plan_video pv;
-
-        if (wire_plan_video_parse(plan, &pv) < 0)
-            return dub_errf(e, DUB_EINTERNAL, "conform task without a plan");
-        rc = conform_video(in, &f, &pv, out, e);
-    } else {
-        struct plan_audio pa;
-
-        if (wire_plan_audio_parse(plan, &pa) < 0)
-            return dub_errf(e, DUB_EINTERNAL, "conform task without a plan");
-        rc = conform_audio(in, &f, &pa, out, e);
-    }
-    if (rc < 0 || probe_file(out, &result, e) < 0)
+    if (strcmp(t->kind, "video") == 0)
+        rc = conform_video(t->in, &t->facts, &t->pv, t->out, e);
+    else
+        rc = conform_audio(t->in, &t->facts, &t->pa, t->out, e);
+    if (rc < 0 || probe_file(t->out, &result, e) < 0)
         return -1;
     cJSON_AddItemToObject(reply, "facts", wire_facts(&result));
     return 0;
 }
 
-struct worker_op {
-    const char *name;
-    int (*run)(const cJSON *task, cJSON *reply, struct dub_err *e);
-};
-
-static const struct worker_op worker_ops[] = {
-    {"probe", worker_probe},
-    {"hash", worker_hash},
-    {"thumb", worker_thumb},
-    {"conform", worker_conform},
+/* Indexed by enum worker_op. */
+static int (*const worker_ops[])(const struct worker_task *t, cJSON *reply,
+                                 struct dub_err *e) = {
+    worker_probe, worker_hash, worker_thumb, worker_conform,
 };
 
 static char *worker_handle(const char *line)
 {
-    cJSON *task = cJSON_Parse(line);
+    struct worker_task t;
     cJSON *reply = cJSON_CreateObject();
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(task, "id");
-    const char *op = worker_str(task, "op");
     struct dub_err e = {0};
     char *out;
-    size_t i;
-    int rc = -1;
+    int rc = worker_task_parse(line, &t, &e);
 
-    cJSON_AddNumberToObject(reply, "id", cJSON_IsNumber(id) ? id->valuedouble : -1);
-    if (!task || !op) {
-        dub_errf(&e, DUB_EINTERNAL, "malformed media task");
-    } else {
-        for (i = 0; i < DUB_ARRAY_LEN(worker_ops); i++)
-            if (strcmp(worker_ops[i].name, op) == 0)
-                break;
-        if (i == DUB_ARRAY_LEN(worker_ops))
-            dub_errf(&e, DUB_EINTERNAL, "unknown media task '%s'", op);
-        else
-            rc = worker_ops[i].run(task, reply, &e);
+    cJSON_AddNumberToObject(reply, "id", t.id);
+    if (rc == 0) {
+        worker_faults(t.op == WORKER_CONFORM ? t.in : t.path);
+        rc = worker_ops[t.op](&t, reply, &e);
     }
     cJSON_AddBoolToObject(reply, "ok", rc == 0);
     if (rc < 0) {
@@ -173,7 +194,7 @@ static char *worker_handle(const char *line)
     }
     out = cJSON_PrintUnformatted(reply);
     cJSON_Delete(reply);
-    cJSON_Delete(task);
+    worker_task_release(&t);
     return out;
 }
 
