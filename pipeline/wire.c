@@ -7,6 +7,8 @@
 #include "wire.h"
 #include "util.h"
 
+#include <limits.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -118,6 +120,7 @@ static void wire_get(const cJSON *obj, void *base,
     for (i = 0; i < n; i++) {
         const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, fl[i].name);
         void *m = p + fl[i].off;
+        double d;
 
         if (fl[i].type == W_STR) {
             if (cJSON_IsString(it))
@@ -126,11 +129,27 @@ static void wire_get(const cJSON *obj, void *base,
         }
         if (!cJSON_IsNumber(it))
             continue;
+        d = it->valuedouble;
+        /* A number its field cannot hold is mistyped too: the cast would
+         * be undefined, and an infinity (1e999) would reach plan.c's
+         * arithmetic. */
         switch (fl[i].type) {
-        case W_INT: *(int *)m = (int)it->valuedouble; break;
-        case W_UINT: *(unsigned *)m = (unsigned)it->valuedouble; break;
-        case W_I64: *(int64_t *)m = (int64_t)it->valuedouble; break;
-        case W_DBL: *(double *)m = it->valuedouble; break;
+        case W_INT:
+            if (d > INT_MIN - 1.0 && d < INT_MAX + 1.0)
+                *(int *)m = (int)d;
+            break;
+        case W_UINT:
+            if (d > -1.0 && d < UINT_MAX + 1.0)
+                *(unsigned *)m = (unsigned)d;
+            break;
+        case W_I64:
+            if (d >= -0x1p63 && d < 0x1p63)
+                *(int64_t *)m = (int64_t)d;
+            break;
+        case W_DBL:
+            if (isfinite(d))
+                *(double *)m = d;
+            break;
         case W_STR: break;
         }
     }
