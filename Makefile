@@ -3,6 +3,7 @@
 #   make            build build/dubbatch and build/dubbatch-media
 #   make test       unit and integration tests (needs the fixtures)
 #   make check      the same tests built with ASan and UBSan
+#   make fuzz       the libFuzzer targets, FUZZ_SECONDS (60) each
 #   make demo       a real batch against the bundled fake fal server
 #   make chaos      200 jobs through faults on every route and 10 SIGKILLs
 #   make bench      the benchmarks in scripts/bench-*.sh
@@ -45,6 +46,13 @@ ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -Ipipeline -Iprobe $(PKG_CFLAGS) \
 ALL_LDFLAGS = $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm
 
+# libFuzzer targets: clang only, always with both sanitizers.
+ifneq ($(FUZZ),)
+ALL_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined \
+              -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
+ALL_LDFLAGS += -fsanitize=fuzzer,address,undefined
+endif
+
 ifneq ($(SAN),)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer -O1
@@ -64,6 +72,11 @@ TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/%)
 # Small programs that integration tests drive (e.g. the fal client alone).
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tool_%)
+# One libFuzzer target per file; tests/fuzz/corpus/<name>/ holds its seeds.
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/%)
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
 
 all: $(BUILD)/dubbatch $(BUILD)/dubbatch-media
 
@@ -83,6 +96,10 @@ $(BUILD)/test_%: tests/unit/test_%.c $(LIB_OBJ)
 $(BUILD)/tool_%: tests/tools/%.c $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
 
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/tests/fuzz/fuzz.o $(LIB_OBJ)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz $(ALL_LDFLAGS) -o $@ $< \
+	    $(BUILD)/tests/fuzz/fuzz.o $(LIB_OBJ) $(LIBS)
+
 fixtures:
 	sh scripts/fixtures.sh
 
@@ -96,6 +113,21 @@ check:
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(MAKE) BUILD=build-san SAN=1 test
+
+# Each target runs FUZZ_SECONDS on its committed seeds plus what earlier
+# runs found (build-fuzz/corpus/); a crash fails it and leaves the input in
+# build-fuzz/.  fuzz-merge adds what raises coverage to the committed seeds.
+fuzz:
+	sh scripts/deps.sh
+	$(MAKE) BUILD=build-fuzz FUZZ=1 CC=$(FUZZ_CC) fuzz-targets
+	sh scripts/fuzz.sh run build-fuzz $(FUZZ_SECONDS) $(T)
+
+fuzz-merge:
+	sh scripts/deps.sh
+	$(MAKE) BUILD=build-fuzz FUZZ=1 CC=$(FUZZ_CC) fuzz-targets
+	sh scripts/fuzz.sh merge build-fuzz 0 $(T)
+
+fuzz-targets: $(FUZZ_BIN)
 
 demo: all
 	sh scripts/demo.sh
@@ -118,8 +150,10 @@ uninstall:
 	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 
 clean:
-	rm -rf build build-san tests/out
+	rm -rf build build-san build-fuzz tests/out
 
-.PHONY: all test check demo chaos bench fixtures install uninstall clean
+.PHONY: all test check fuzz fuzz-merge fuzz-targets demo chaos bench \
+        fixtures install uninstall clean
 
--include $(OBJ:.o=.d) $(TEST_BIN:=.d) $(TOOL_BIN:=.d)
+-include $(OBJ:.o=.d) $(TEST_BIN:=.d) $(TOOL_BIN:=.d) $(FUZZ_BIN:=.d) \
+         $(BUILD)/tests/fuzz/fuzz.d

@@ -480,11 +480,29 @@ int fal_parse_part(const char *body, const char *etag_header, char **etag,
     return 0;
 }
 
+struct fal_member {
+    const cJSON *item;
+    int pos;
+};
+
+/* By key, and of equal keys (JSON allows them) the first first. */
+static int fal_member_cmp(const void *a, const void *b)
+{
+    const struct fal_member *x = a, *y = b;
+    int c = strcmp(x->item->string, y->item->string);
+
+    return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
 /* A copy of j with every object's keys sorted, so equal inputs print the
- * same whatever order fal stored them in. */
+ * same whatever order fal stored them in.  Sorted, not picked one by one:
+ * a listing is untrusted, and an input of a few thousand keys would cost
+ * minutes of the one thread. */
 static cJSON *fal_canonical(const cJSON *j)
 {
+    struct fal_member *m;
     cJSON *out, *it;
+    int n = 0, i;
 
     if (cJSON_IsArray(j)) {
         out = cJSON_CreateArray();
@@ -494,18 +512,20 @@ static cJSON *fal_canonical(const cJSON *j)
     }
     if (!cJSON_IsObject(j))
         return cJSON_Duplicate(j, 1);
-    out = cJSON_CreateObject();
-    for (;;) {
-        const cJSON *least = NULL;
-
-        cJSON_ArrayForEach(it, j)
-            if (!cJSON_GetObjectItemCaseSensitive(out, it->string) &&
-                (!least || strcmp(it->string, least->string) < 0))
-                least = it;
-        if (!least)
-            break;
-        cJSON_AddItemToObject(out, least->string, fal_canonical(least));
+    m = xcalloc((size_t)cJSON_GetArraySize(j) + 1, sizeof(*m));
+    cJSON_ArrayForEach(it, j) {
+        m[n].item = it;
+        m[n].pos = n;
+        n++;
     }
+    qsort(m, (size_t)n, sizeof(*m), fal_member_cmp);
+    out = cJSON_CreateObject();
+    /* Of repeated keys the first counts, as cJSON's lookups find it. */
+    for (i = 0; i < n; i++)
+        if (i == 0 || strcmp(m[i].item->string, m[i - 1].item->string) != 0)
+            cJSON_AddItemToObject(out, m[i].item->string,
+                                  fal_canonical(m[i].item));
+    free(m);
     return out;
 }
 
@@ -784,7 +804,8 @@ static void fal_s3_words(const struct http_resp *r, const char *code,
 {
     const char *m = strstr(r->body.data, "<Message>");
 
-    buf_printf(b, "storage error %s", code);
+    buf_puts(b, "storage error ");
+    fal_words_add(b, code, 60);
     if (m) {
         char *t = xstrndup(m + 9, strcspn(m + 9, "<"));
 

@@ -305,21 +305,20 @@ static const struct {
      sizeof(((struct http_resp *)0)->retry_after)},
 };
 
-static size_t http_header(char *p, size_t size, size_t n, void *arg)
+void http_header_line(struct http_resp *r, const char *p, size_t len)
 {
-    struct http_xfer *x = arg;
-    size_t len = size * n, i;
+    size_t i;
 
     /* A new status line (after a redirect, a 100 Continue or a proxy's
      * CONNECT reply): headers seen so far belonged to another reply. */
     if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
         for (i = 0; i < DUB_ARRAY_LEN(http_kept); i++)
-            *((char *)&x->resp + http_kept[i].off) = '\0';
-        return len;
+            *((char *)r + http_kept[i].off) = '\0';
+        return;
     }
     for (i = 0; i < DUB_ARRAY_LEN(http_kept); i++) {
         size_t nl = strlen(http_kept[i].name), k;
-        char *dst = (char *)&x->resp + http_kept[i].off;
+        char *dst = (char *)r + http_kept[i].off;
         const char *v, *end;
 
         if (len <= nl || strncasecmp(p, http_kept[i].name, nl) != 0)
@@ -337,7 +336,14 @@ static size_t http_header(char *p, size_t size, size_t n, void *arg)
             if ((unsigned char)dst[k] < 0x20 || dst[k] == 0x7f)
                 dst[k] = '?';
     }
-    return len;
+}
+
+static size_t http_header(char *p, size_t size, size_t n, void *arg)
+{
+    struct http_xfer *x = arg;
+
+    http_header_line(&x->resp, p, size * n);
+    return size * n;
 }
 
 /* ==== Transfers ========================================================= */

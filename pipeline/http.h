@@ -128,6 +128,15 @@ void http_free(struct http *h);
  */
 int http_url_allowed(const char *url, struct dub_err *e);
 
+/*
+ * One reply header line into r, as libcurl hands it over: len bytes, not
+ * NUL-terminated, CRLF included.  A status line ("HTTP/...") forgets the
+ * headers kept so far (they were a redirect's or a 100 Continue's); a
+ * header of struct http_resp is kept trimmed, cut to its field and with
+ * control characters made '?'; any other line is ignored.  Pure.
+ */
+void http_header_line(struct http_resp *r, const char *line, size_t len);
+
 /* Starts a transfer; -1 and e when the request is refused (a URL that is
  * not allowed, an upload file that cannot be opened). */
 int http_start(struct http *h, const struct http_req *req,

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.." || exit 2
 bad=0
 say() { echo "checksrc: $*"; bad=1; }
 
-src=$(ls pipeline/*.c pipeline/*.h probe/*.c probe/*.h tests/unit/*.c tests/tools/*.c 2>/dev/null)
+src=$(ls pipeline/*.c pipeline/*.h probe/*.c probe/*.h tests/unit/*.c tests/tools/*.c \
+    tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null)
 
 for f in $src; do
     # Comment lines (" * ...", "/* ...") may name anything.

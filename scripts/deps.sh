@@ -7,7 +7,7 @@ set -eu
 pkgs="build-essential pkg-config
 libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev
 libswresample-dev libavutil-dev libcurl4-openssl-dev libcjson-dev
-libyaml-dev libsqlite3-dev sqlite3 ffmpeg chromium
+libyaml-dev libsqlite3-dev sqlite3 ffmpeg chromium clang
 libclang-rt-14-dev hyperfine"
 
 missing=""

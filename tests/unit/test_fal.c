@@ -659,6 +659,26 @@ static void matching(void)
     test_cond("a different voice speed does not match",
               !fal_input_matches("{\"voice_speed\":1.1}",
                                  "{\"voice_speed\":1.2}"));
+    test_cond("of repeated keys the first counts",
+              fal_input_equal("{\"b\":1,\"a\":2,\"a\":3}",
+                              "{\"a\":2,\"b\":1}") &&
+                  !fal_input_equal("{\"b\":1,\"a\":2,\"a\":3}",
+                                   "{\"a\":3,\"b\":1}"));
+    {
+        struct fal_listing l;
+        struct dub_err e;
+
+        test_cond("a listed input is kept with every object's keys sorted",
+                  fal_parse_listing(
+                      "{\"items\":[{\"request_id\":\"r1\",\"json_input\":"
+                      "{\"z\":1,\"y\":{\"b\":2,\"a\":1,\"b\":3},"
+                      "\"x\":[{\"d\":1,\"c\":0}]}}]}",
+                      &l, &e) == 0 && l.n == 1 &&
+                      strcmp(l.items[0].json_input,
+                             "{\"x\":[{\"c\":0,\"d\":1}],"
+                             "\"y\":{\"a\":1,\"b\":2},\"z\":1}") == 0);
+        fal_listing_release(&l);
+    }
     test_cond("nothing matches an empty input, or garbage",
               !fal_input_matches("{}", "{\"a\":1}") &&
                   !fal_input_matches("{\"a\":1}", "not json") &&
