@@ -470,6 +470,19 @@ char *util_path_clean(const char *path)
     return buf_detach(&out);
 }
 
+char *util_path_abs(const char *path)
+{
+    char cwd[PATH_MAX];
+    char *joined, *clean;
+
+    if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+        return util_path_clean(path);
+    joined = util_path_join(cwd, path);
+    clean = util_path_clean(joined);
+    free(joined);
+    return clean;
+}
+
 /* ==== SHA-256 (FIPS 180-4) ============================================== */
 
 static const uint32_t sha256_k[64] = {

@@ -133,6 +133,8 @@ char *util_path_join(const char *dir, const char *name);
  * what it names: "link/.." stays when link is a symbolic link.  Caller
  * frees. */
 char *util_path_clean(const char *path);
+/* path made absolute against the working folder, and clean; caller frees. */
+char *util_path_abs(const char *path);
 /* The directory part of path ("." when none); caller frees. */
 char *util_dirname(const char *path);
 /* The last component of path, without its extension; caller frees. */
