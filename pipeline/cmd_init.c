@@ -35,7 +35,8 @@ static const char *const init_audio_ext[] = {
 struct init_file {
     char *path;  /* absolute, clean */
     char *key;   /* the name without extension, in lower case */
-    int used;
+    char *id;    /* the name without extension as an id allows */
+    int used;    /* paired; -1: its key is another's, -2: its id */
 };
 
 struct init_list {
@@ -102,6 +103,29 @@ static void init_unpaired(struct init *in, const char *path, const char *why)
 static int init_cmp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int init_cmp_id(const void *a, const void *b)
+{
+    const struct init_file *const *x = a, *const *y = b;
+
+    return strcmp((*x)->id, (*y)->id);
+}
+
+/* Clips whose names differ only where an id cannot follow ("a b", "a_b")
+ * would make one job id: neither is used. */
+static void init_same_ids(struct init_list *clips)
+{
+    struct init_file **by = xcalloc(clips->n + 1, sizeof(*by));
+    size_t i;
+
+    for (i = 0; i < clips->n; i++)
+        by[i] = &clips->f[i];
+    qsort(by, clips->n, sizeof(*by), init_cmp_id);
+    for (i = 1; i < clips->n; i++)
+        if (strcmp(by[i - 1]->id, by[i]->id) == 0 && by[i]->used == 0)
+            by[i - 1]->used = by[i]->used = -2;
+    free(by);
 }
 
 /* Files by name as compared (then as written), so equals are neighbours. */
@@ -185,6 +209,8 @@ static int init_scan(struct init *in, const char *dir, int dubs,
             f = &list->f[list->n++];
             f->path = path;
             f->key = util_stem(path);
+            f->id = util_stem(path);
+            schema_id_safe(f->id);
             f->used = 0;
             for (p = f->key; *p; p++)
                 if (*p >= 'A' && *p <= 'Z')
@@ -283,16 +309,22 @@ static void init_pair(struct init *in)
     struct buf missing = {0};
     size_t i, k;
 
+    init_same_ids(&in->clips);
     for (i = 0; i < in->clips.n; i++) {
         struct init_file *clip = &in->clips.f[i];
-        char *stem = util_stem(clip->path);
+        const char *stem = clip->id;
 
         if (clip->used < 0) {
-            init_unpaired(in, clip->path, "another clip has the same name");
-            free(stem);
+            init_unpaired(in, clip->path,
+                          clip->used == -1
+                              ? "another clip has the same name"
+                              : "another clip's name makes the same job id");
+            /* Its dubs are explained by that line. */
+            for (k = 0; k < in->nlangs; k++)
+                if (init_find(&in->dubs[k], clip->key))
+                    init_find(&in->dubs[k], clip->key)->used = 1;
             continue;
         }
-        schema_id_safe(stem);
         buf_reset(&missing);
         for (k = 0; k < in->nlangs; k++) {
             struct init_file *dub = init_find(&in->dubs[k], clip->key);
@@ -323,7 +355,6 @@ static void init_pair(struct init *in)
             init_unpaired(in, clip->path, why);
             free(why);
         }
-        free(stem);
     }
     for (k = 0; k < in->nlangs; k++)
         for (i = 0; i < in->dubs[k].n; i++)
@@ -408,6 +439,7 @@ static void init_release(struct init *in)
         for (i = 0; i < l->n; i++) {
             free(l->f[i].path);
             free(l->f[i].key);
+            free(l->f[i].id);
         }
         free(l->f);
         if (k < in->nlangs)

@@ -60,7 +60,7 @@ static const struct schema_key schema_table[] = {
      {0, 0}, NULL, NULL, TOP(output_dir),
      "results folder, relative to the manifest (default `<name>-out` beside "
      "it); outside the batch's folder or in a system folder only with "
-     "`--output-dir-ok` (see below)"},
+     "`--output-dir-ok` (the README's *Where results may go*)"},
     {"endpoint", SCHEMA_TOP, SCHEMA_WORD, SCHEMA_ANY, 0, 0, 0,
      W(schema_endpoints), "audio-to-video", NULL, TOP(endpoint),
      "`audio-to-video` (default) or `text-to-video`"},
