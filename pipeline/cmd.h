@@ -22,5 +22,7 @@ int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
 
 #endif

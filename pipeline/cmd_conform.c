@@ -17,7 +17,8 @@
 #include "wire.h"
 
 static const struct plan_policy conform_policy = {
-    PLAN_FIT_PAD, PLAN_SHORT_LOOP, PLAN_LONG_TRIM, PLAN_LONG_TRIM};
+    PLAN_FIT_PAD,   PLAN_SHORT_LOOP,       PLAN_LONG_TRIM,
+    PLAN_LONG_TRIM, PLAN_DELIVER_ORIGINAL, PLAN_CONTAINER_MP4};
 static const struct plan_pricing conform_price = {0.014, 5.0};
 
 static void conform_usage(FILE *f)

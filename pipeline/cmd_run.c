@@ -42,6 +42,8 @@ static void run_usage(FILE *f)
             "and FAL_KEY_SECRET)\n"
             "  --fal-queue-url U, --fal-rest-url U, --fal-api-url U\n"
             "  --log-format text|json, -q (warnings only), -v (debug)\n"
+            "  --output-dir-ok      write results outside the batch's folder "
+            "or in a\n                       system folder\n"
             "Exit 0 all done, 1 some failed or rejected, 2 usage, 3 invalid "
             "manifest,\n4 interrupted (run again to resume), 5 output "
             "folder in use.\n");
@@ -94,6 +96,7 @@ int cmd_run(int argc, char **argv)
         {"fal-rest-url", required_argument, NULL, 'R'},
         {"fal-api-url", required_argument, NULL, 'A'},
         {"log-format", required_argument, NULL, 'L'},
+        {"output-dir-ok", no_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -103,6 +106,7 @@ int cmd_run(int argc, char **argv)
     enum log_format fmt = LOG_TEXT;
     int c, media_jobs = opts_default_media_jobs(), concurrency = 0, rc, lockfd;
     double poll = 2.0, timeout_min = 120;
+    unsigned flags = MANIFEST_CHECK_OUTPUT;
     struct manifest m;
     struct buf errors = {0};
     struct dub_err e = {0};
@@ -161,6 +165,9 @@ int cmd_run(int argc, char **argv)
             break;
         case 'q': level = LOG_WARN; break;
         case 'v': level = LOG_DEBUG; break;
+        case 'O':
+            flags &= ~MANIFEST_CHECK_OUTPUT;
+            break;
         case 'h':
             run_usage(stdout);
             return EXIT_DONE;
@@ -176,7 +183,7 @@ int cmd_run(int argc, char **argv)
     /* On a terminal a progress line replaces the per-event lines. */
     o.progress = isatty(2) && fmt == LOG_TEXT && level == LOG_INFO;
     log_setup(o.progress ? LOG_WARN : level, fmt);
-    if (manifest_load(argv[optind], &m, &errors, &e) < 0) {
+    if (manifest_load_flags(argv[optind], flags, &m, &errors, &e) < 0) {
         fputs(errors.data ? errors.data : "", stderr);
         fprintf(stderr, "dubbatch: %s; nothing was run\n", e.msg);
         buf_release(&errors);

@@ -209,6 +209,8 @@ static void validate_usage(FILE *f)
             "                       <output_dir>/.dubbatch/work and check them\n"
             "  --media-jobs N       media worker processes (default: CPUs)\n"
             "  --media-timeout SEC  kill a worker stuck on one file (600)\n"
+            "  --output-dir-ok      accept an output_dir outside the batch's "
+            "folder or\n                       in a system folder\n"
             "Exit 0 when every job can run, 1 when some are rejected, 3 when "
             "the manifest is invalid, 2 on usage errors.\n");
 }
@@ -220,6 +222,7 @@ int cmd_validate(int argc, char **argv)
         {"conform", no_argument, NULL, 'C'},
         {"media-jobs", required_argument, NULL, 'j'},
         {"media-timeout", required_argument, NULL, 't'},
+        {"output-dir-ok", no_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -232,6 +235,7 @@ int cmd_validate(int argc, char **argv)
     int c, json = 0, conform = 0, media_jobs = opts_default_media_jobs();
     int counts[3] = {0, 0, 0};
     double timeout = OPTS_MEDIA_TIMEOUT_MS / 1000.0, cost = 0, billed = 0;
+    unsigned flags = MANIFEST_CHECK_OUTPUT;
     size_t i;
 
     while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
@@ -250,6 +254,9 @@ int cmd_validate(int argc, char **argv)
             if (opts_double("--media-timeout", optarg, 0.1, 86400, &timeout) < 0)
                 return EXIT_USAGE;
             break;
+        case 'O':
+            flags &= ~MANIFEST_CHECK_OUTPUT;
+            break;
         case 'h':
             validate_usage(stdout);
             return EXIT_DONE;
@@ -262,7 +269,7 @@ int cmd_validate(int argc, char **argv)
         validate_usage(stderr);
         return EXIT_USAGE;
     }
-    if (manifest_load(argv[optind], &m, &errors, &e) < 0) {
+    if (manifest_load_flags(argv[optind], flags, &m, &errors, &e) < 0) {
         fputs(errors.data ? errors.data : "", stderr);
         fprintf(stderr, "dubbatch: %s; nothing was run\n", e.msg);
         buf_release(&errors);

@@ -27,6 +27,8 @@ static const struct verb verbs[] = {
      "probe and plan every job of a manifest; spend nothing"},
     {"probe", cmd_probe, "print the media facts of files as JSON"},
     {"conform", cmd_conform, "make one file fit the model's limits"},
+    {"init", cmd_init, "write a manifest pairing clips and dubs by name"},
+    {"schema", cmd_schema, "print the manifest's JSON Schema"},
 };
 
 static void usage(FILE *f)

@@ -288,6 +288,7 @@ static void plan_video(const struct plan_limits *lim,
         frames_in = 1;
     pv->frames = frames_in;
     if (vdur > lim->video_max + PLAN_EPS) {
+        /* PLAN_LONG_SEGMENT trims too, until segmentation (6a) is built. */
         if (pol->long_video == PLAN_LONG_REJECT)
             plan_reject(p, "the video is %.2f s, over the %.0f s limit "
                         "(long_video: reject)", vdur, lim->video_max);

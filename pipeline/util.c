@@ -426,6 +426,63 @@ int util_starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+char *util_path_clean(const char *path)
+{
+    struct buf out = {0};
+    size_t *starts = xcalloc(strlen(path) / 2 + 2, sizeof(*starts));
+    size_t n = 0, fixed = 0; /* components, and how many cannot go */
+    size_t abs = path[0] == '/';
+    const char *p = path + strspn(path, "/");
+
+    buf_puts(&out, abs ? "/" : "");
+    for (; *p; p += strspn(p, "/")) {
+        size_t len = strcspn(p, "/");
+        int up = len == 2 && p[0] == '.' && p[1] == '.';
+        struct stat st;
+
+        if (len == 1 && p[0] == '.') {
+            p += len;
+            continue;
+        }
+        if (up && n > fixed &&
+            (lstat(out.data, &st) < 0 || !S_ISLNK(st.st_mode))) {
+            n--;
+            out.len = starts[n] > abs ? starts[n] - 1 : starts[n];
+            out.data[out.len] = '\0';
+            p += len;
+            continue;
+        }
+        if (up && abs && n == 0) {
+            p += len;
+            continue;
+        }
+        if (n)
+            buf_puts(&out, "/");
+        starts[n++] = out.len;
+        buf_append(&out, p, len);
+        if (up)
+            fixed = n; /* a kept "..": nothing before it can go */
+        p += len;
+    }
+    free(starts);
+    if (!out.len)
+        buf_puts(&out, ".");
+    return buf_detach(&out);
+}
+
+char *util_path_abs(const char *path)
+{
+    char cwd[PATH_MAX];
+    char *joined, *clean;
+
+    if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+        return util_path_clean(path);
+    joined = util_path_join(cwd, path);
+    clean = util_path_clean(joined);
+    free(joined);
+    return clean;
+}
+
 /* ==== SHA-256 (FIPS 180-4) ============================================== */
 
 static const uint32_t sha256_k[64] = {
@@ -617,33 +674,62 @@ void util_iso8601(int64_t ms, char out[32])
 
 /* ==== Text ============================================================== */
 
+/* Bytes in the UTF-8 sequence at p, or 0 when it is not one. */
+static int util_utf8_seq(const unsigned char *p)
+{
+    int extra, i;
+
+    if (*p < 0x80)
+        return 1;
+    if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+        extra = 1;
+    else if ((*p & 0xf0) == 0xe0)
+        extra = 2;
+    else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+        extra = 3;
+    else
+        return 0;
+    for (i = 1; i <= extra; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return extra + 1;
+}
+
 long util_utf8_len(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     long n = 0;
 
     while (*p) {
-        int extra;
+        int len = util_utf8_seq(p);
 
-        if (*p < 0x80)
-            extra = 0;
-        else if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
-            extra = 1;
-        else if ((*p & 0xf0) == 0xe0)
-            extra = 2;
-        else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
-            extra = 3;
-        else
+        if (!len)
             return -1;
-        p++;
-        while (extra--) {
-            if ((*p & 0xc0) != 0x80)
-                return -1;
-            p++;
-        }
+        p += len;
         n++;
     }
     return n;
+}
+
+void buf_put_clean(struct buf *b, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    while (*p) {
+        int n = util_utf8_seq(p);
+
+        if (*p == '\n' || *p == '\t' || *p == '\r') {
+            buf_printf(b, "\\%c", *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r');
+        } else if (n == 0 || *p < 0x20 || *p == 0x7f) {
+            buf_printf(b, "\\x%02x", *p);
+            n = 1;
+        } else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+            buf_printf(b, "\\u%04x", p[1]); /* C1 controls: U+0080..U+009F */
+        } else {
+            buf_append(b, p, (size_t)n);
+        }
+        p += n;
+    }
 }
 
 size_t util_edit_distance(const char *a, const char *b)

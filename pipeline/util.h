@@ -89,6 +89,10 @@ void buf_printf(struct buf *b, const char *fmt, ...) DUB_PRINTF(2, 3);
 void buf_reset(struct buf *b);
 char *buf_detach(struct buf *b);
 void buf_release(struct buf *b);
+/* Appends s with what a terminal would act on made visible, for messages
+ * that quote a file's contents: control characters as \n, \t, \r or \xNN,
+ * C1 controls as \u0080..\u009f, bytes that are not UTF-8 as \xNN. */
+void buf_put_clean(struct buf *b, const char *s);
 
 /*
  * Text joined by a separator into a fixed buffer the caller owns, cut (never
@@ -124,6 +128,13 @@ int util_mkdirs(const char *path, struct dub_err *e);
 
 /* Joins dir and name with one '/'; absolute names are returned as is. */
 char *util_path_join(const char *dir, const char *name);
+/* path without "." and "name/.." parts and with one slash between names
+ * ("manifests/../out" -> "out"), changed only where that cannot change
+ * what it names: "link/.." stays when link is a symbolic link.  Caller
+ * frees. */
+char *util_path_clean(const char *path);
+/* path made absolute against the working folder, and clean; caller frees. */
+char *util_path_abs(const char *path);
 /* The directory part of path ("." when none); caller frees. */
 char *util_dirname(const char *path);
 /* The last component of path, without its extension; caller frees. */

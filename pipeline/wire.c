@@ -330,7 +330,12 @@ int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
     for (i = 0; i < WIRE_NOPS && strcmp(wire_op_names[i], op) != 0; i++)
         ;
     if (i == WIRE_NOPS) {
-        dub_errf(e, DUB_EINTERNAL, "unknown media task '%.40s'", op);
+        struct buf name = {0};
+
+        buf_put_clean(&name, op);
+        dub_errf(e, DUB_EINTERNAL, "unknown media task '%.40s'",
+                 name.data ? name.data : "");
+        buf_release(&name);
         goto out;
     }
     t->op = (enum wire_op)i;
@@ -348,11 +353,12 @@ int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
     kind = wire_str(o, "kind");
     t->audio = kind && strcmp(kind, "audio") == 0;
     if (!t->path) {
-        dub_errf(e, DUB_EINTERNAL, "%s task without a path", op);
+        dub_errf(e, DUB_EINTERNAL, "%s task without a path", wire_op_names[i]);
         goto out;
     }
     if ((t->op == WIRE_THUMB || t->op == WIRE_CONFORM) && !t->out) {
-        dub_errf(e, DUB_EINTERNAL, "%s task without an output", op);
+        dub_errf(e, DUB_EINTERNAL, "%s task without an output",
+                 wire_op_names[i]);
         goto out;
     }
     if (t->op == WIRE_CONFORM &&

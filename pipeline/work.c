@@ -21,8 +21,9 @@
 #define WORK_FIRST_FIELDS 4
 
 /* Fields added since: "name=value" when not at their default.  Every
- * field of struct plan_policy is here or among the first four, which
- * tests/unit/test_work.c checks against the struct's size. */
+ * field of struct plan_policy is here, among the first four, or among the
+ * ones that are not fal's work; tests/unit/test_work.c checks that against
+ * the struct's size. */
 static const struct work_later {
     const char *name;
     size_t off;   /* an int (enum) in struct plan_policy */
@@ -31,9 +32,18 @@ static const struct work_later {
     {NULL, 0, 0},
 };
 
+/* How the result is delivered (its sound, its container) is not what fal
+ * is asked to do: changing it must not pay for the work again, so it is
+ * not in the fingerprint. */
+static const size_t work_delivery[] = {
+    offsetof(struct plan_policy, deliver_audio),
+    offsetof(struct plan_policy, deliver_container),
+};
+
 int work_policy_fields(void)
 {
-    return WORK_FIRST_FIELDS + (int)DUB_ARRAY_LEN(work_later) - 1;
+    return WORK_FIRST_FIELDS + (int)DUB_ARRAY_LEN(work_later) - 1 +
+           (int)DUB_ARRAY_LEN(work_delivery);
 }
 
 void work_fingerprint(const struct plan_limits *lim,
