@@ -110,7 +110,7 @@ ls "$M/out-bad" | grep -q 'tmp' && fail "... and no temporary report is left" "$
 sed -i 's/out-bad/out-three/' "$M/three.yaml"
 
 # A full disk and a read-only folder, on a small tmpfs.
-D="$T/disk"
+D="$M/disk"
 mkdir -p "$D"
 if ! mount -t tmpfs -o size=24m tmpfs "$D" 2>/dev/null; then
     skip "a full disk and a read-only folder" "cannot mount a tmpfs here (not root, or no CAP_SYS_ADMIN)"
