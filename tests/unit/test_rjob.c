@@ -106,7 +106,7 @@ int main(void)
     rjob_move(&jobs[3], JOB_QUEUED, "no SUBMITTING record");
     test_cond("a move the table refuses stops the run, and moves nothing",
               run.stop_code && jobs[3].st.state == JOB_NEW &&
-                  run.count[JOB_NEW] == 2);
+                  run.count[JOB_NEW] == 3);
 
     for (i = 0; i < N; i++) {
         state_job_release(&jobs[i].st);
