@@ -8,6 +8,7 @@
 #include "falint.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,26 +37,39 @@ char *fal_print(cJSON *o)
     return text;
 }
 
-char *fal_payload_a2v(const char *video_url, const char *audio_url)
+/* Where each field an endpoint may ask for comes from. */
+static const struct {
+    const char *name;
+    size_t off;   /* in struct fal_input: a string, or the speed */
+} fal_fields[] = {
+    {"video_url", offsetof(struct fal_input, video_url)},
+    {"audio_url", offsetof(struct fal_input, audio_url)},
+    {"text", offsetof(struct fal_input, text)},
+    {"voice_id", offsetof(struct fal_input, voice_id)},
+    {"voice_language", offsetof(struct fal_input, voice_language)},
+    {"voice_speed", offsetof(struct fal_input, voice_speed)},
+};
+
+char *fal_payload(const char *const fields[6], const struct fal_input *in)
 {
     cJSON *o = cJSON_CreateObject();
+    int i;
+    size_t k;
 
-    cJSON_AddStringToObject(o, "video_url", video_url);
-    cJSON_AddStringToObject(o, "audio_url", audio_url);
-    return fal_print(o);
-}
-
-char *fal_payload_t2v(const char *video_url, const char *text,
-                      const char *voice_id, const char *voice_language,
-                      double voice_speed)
-{
-    cJSON *o = cJSON_CreateObject();
-
-    cJSON_AddStringToObject(o, "video_url", video_url);
-    cJSON_AddStringToObject(o, "text", text);
-    cJSON_AddStringToObject(o, "voice_id", voice_id);
-    cJSON_AddStringToObject(o, "voice_language", voice_language);
-    cJSON_AddNumberToObject(o, "voice_speed", round(voice_speed * 10) / 10);
+    for (i = 0; i < 6 && fields[i]; i++) {
+        for (k = 0; k < DUB_ARRAY_LEN(fal_fields); k++)
+            if (strcmp(fal_fields[k].name, fields[i]) == 0)
+                break;
+        if (k == DUB_ARRAY_LEN(fal_fields))
+            dub_fatal("no source for the payload field '%s'", fields[i]);
+        if (fal_fields[k].off == offsetof(struct fal_input, voice_speed))
+            cJSON_AddNumberToObject(o, fields[i],
+                                    round(in->voice_speed * 10) / 10);
+        else
+            cJSON_AddStringToObject(
+                o, fields[i],
+                *(const char *const *)((const char *)in + fal_fields[k].off));
+    }
     return fal_print(o);
 }
 

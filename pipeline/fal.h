@@ -48,13 +48,16 @@
 
 /* queue_base + "/" + endpoint id. */
 char *fal_submit_url(const char *queue_base, const char *endpoint);
-/* The model input, exactly: {"video_url","audio_url"}. */
-char *fal_payload_a2v(const char *video_url, const char *audio_url);
-/* {"video_url","text","voice_id","voice_language","voice_speed"}; the speed
- * is rounded to one decimal, as the model accepts it. */
-char *fal_payload_t2v(const char *video_url, const char *text,
-                      const char *voice_id, const char *voice_language,
-                      double voice_speed);
+/* What a job gives the model; an endpoint takes some of it. */
+struct fal_input {
+    const char *video_url, *audio_url;
+    const char *text, *voice_id, *voice_language;
+    double voice_speed;
+};
+/* The model input, exactly: the fields named (an endpoint's payload row in
+ * plan.c, ended by NULL or after 6) from in.  voice_speed is rounded to
+ * one decimal, as the model accepts it. */
+char *fal_payload(const char *const fields[6], const struct fal_input *in);
 /* status_url, with ?logs=1 (or &logs=1) when logs is set. */
 char *fal_status_url(const char *status_url, int logs);
 char *fal_initiate_url(const char *rest_base, int multipart);
@@ -130,12 +133,14 @@ struct fal_output {
     char *file_name;      /* or NULL; a name, never used as a path */
     int64_t file_size;    /* -1 when not given */
 };
-int fal_parse_output(const char *body, struct fal_output *o,
-                     struct dub_err *e);
+/* member: the endpoint's result member ("video"). */
+int fal_parse_output(const char *body, const char *member,
+                     struct fal_output *o, struct dub_err *e);
 void fal_output_release(struct fal_output *o);
-/* The output file: video.url (and its size when given, else -1). */
-int fal_parse_result(const char *body, char **video_url, int64_t *size,
-                     struct dub_err *e);
+/* The output file: member.url (the endpoint's result member, "video"),
+ * and its size when given, else -1. */
+int fal_parse_result(const char *body, const char *member, char **url,
+                     int64_t *size, struct dub_err *e);
 int fal_parse_initiate(const char *body, char **upload_url, char **file_url,
                        struct dub_err *e);
 /* A multipart part's etag: the reply's {"etag"}, else the ETag header's

@@ -158,8 +158,8 @@ void fal_status_release(struct fal_status *s)
     memset(s, 0, sizeof(*s));
 }
 
-int fal_parse_output(const char *body, struct fal_output *out,
-                     struct dub_err *e)
+int fal_parse_output(const char *body, const char *member,
+                     struct fal_output *out, struct dub_err *e)
 {
     cJSON *o = fal_object(body, "result", e);
     const cJSON *video;
@@ -169,12 +169,12 @@ int fal_parse_output(const char *body, struct fal_output *out,
     out->file_size = -1;
     if (!o)
         return -1;
-    video = cJSON_GetObjectItemCaseSensitive(o, "video");
+    video = cJSON_GetObjectItemCaseSensitive(o, member);
     url = fal_str(video, "url");
     if (!cJSON_IsObject(video) || !fal_url_ok(url)) {
         cJSON_Delete(o);
-        return dub_errf(e, DUB_EPROTO,
-                        "fal's result has no usable video.url");
+        return dub_errf(e, DUB_EPROTO, "fal's result has no usable %s.url",
+                        member);
     }
     out->url = xstrdup(url);
     ct = fal_str(video, "content_type");
@@ -197,16 +197,16 @@ void fal_output_release(struct fal_output *o)
     o->file_size = -1;
 }
 
-int fal_parse_result(const char *body, char **video_url, int64_t *size,
-                     struct dub_err *e)
+int fal_parse_result(const char *body, const char *member, char **url,
+                     int64_t *size, struct dub_err *e)
 {
     struct fal_output o;
 
-    *video_url = NULL;
+    *url = NULL;
     *size = -1;
-    if (fal_parse_output(body, &o, e) < 0)
+    if (fal_parse_output(body, member, &o, e) < 0)
         return -1;
-    *video_url = o.url;
+    *url = o.url;
     *size = o.file_size;
     o.url = NULL;
     fal_output_release(&o);

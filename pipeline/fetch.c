@@ -250,8 +250,8 @@ static void fetch_read(void *arg, const struct remote_result *r)
     }
     free(j->st.output_url);
     j->st.output_url = NULL;
-    if (fal_parse_result(r->resp->body.data, &j->st.output_url, &size,
-                         &pe) < 0) {
+    if (fal_parse_result(r->resp->body.data, j->run->lim->result,
+                         &j->st.output_url, &size, &pe) < 0) {
         /* A 2xx the edge mangled: asked again, within the step's budget. */
         if (!rjob_again(j))
             rjob_park(j, "fal result: %s", pe.msg);

@@ -27,6 +27,9 @@ struct plan_limits {
     int64_t audio_max_bytes;
     int text_max;                  /* Unicode code points */
     double speed_min, speed_max;
+    const char *payload[6];        /* the model input's fields, in order
+                                      (fal.c knows where each comes from) */
+    const char *result;            /* the output's member with the File */
 };
 
 const struct plan_limits *plan_limits_get(enum plan_endpoint ep);

@@ -373,9 +373,13 @@ char *rjob_output_path(const struct rjob *j)
 char *rjob_payload(const struct rjob *j)
 {
     const struct manifest_job *mj = j->mj;
+    struct fal_input in;
 
-    if (j->run->lim->needs_audio)
-        return fal_payload_a2v(j->st.video_url, j->st.audio_url);
-    return fal_payload_t2v(j->st.video_url, mj->text, mj->voice_id,
-                           mj->voice_language, mj->voice_speed);
+    in.video_url = j->st.video_url;
+    in.audio_url = j->st.audio_url;
+    in.text = mj->text;
+    in.voice_id = mj->voice_id;
+    in.voice_language = mj->voice_language;
+    in.voice_speed = mj->voice_speed;
+    return fal_payload(j->run->lim->payload, &in);
 }

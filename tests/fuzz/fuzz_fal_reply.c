@@ -58,14 +58,14 @@ static void output(const char *body)
     char *url;
     int64_t size;
 
-    if (fal_parse_output(body, &o, &e) == 0) {
+    if (fal_parse_output(body, "video", &o, &e) == 0) {
         fuzz_assert(url_ok(o.url));
         fuzz_assert(o.file_size >= -1);
         fuzz_assert(!o.file_name || fuzz_printable(o.file_name));
         fuzz_assert(!o.content_type || fuzz_printable(o.content_type));
     }
     fal_output_release(&o);
-    if (fal_parse_result(body, &url, &size, &e) == 0)
+    if (fal_parse_result(body, "video", &url, &size, &e) == 0)
         fuzz_assert(url_ok(url) && size >= -1);
     free(url);
 }

@@ -28,6 +28,7 @@
 #include "fal.h"
 #include "falcfg.h"
 #include "log.h"
+#include "plan.h"
 #include "remote.h"
 
 struct job {
@@ -122,7 +123,7 @@ static void got_result(void *arg, const struct remote_result *res)
         job_fail(j, "result", e);
         return;
     }
-    if (fal_parse_output(resp->body.data, &o, &pe) < 0) {
+    if (fal_parse_output(resp->body.data, "video", &o, &pe) < 0) {
         job_fail(j, "result", &pe);
         return;
     }
@@ -334,6 +335,7 @@ static int job(struct remote *r, const char *endpoint, const char *video,
                const char *out, int cancel)
 {
     struct job j = {0};
+    struct fal_input in;
     int busy;
 
     j.r = r;
@@ -353,8 +355,14 @@ static int job(struct remote *r, const char *endpoint, const char *video,
         free(j.audio_url);
         return 1;
     }
-    j.payload = audio ? fal_payload_a2v(j.video_url, j.audio_url)
-                      : fal_payload_t2v(j.video_url, text, voice, "en", 1.0);
+    in.video_url = j.video_url;
+    in.audio_url = j.audio_url;
+    in.text = text;
+    in.voice_id = voice;
+    in.voice_language = "en";
+    in.voice_speed = 1.0;
+    j.payload = fal_payload(plan_limits_get(audio ? PLAN_A2V : PLAN_T2V)->payload,
+                            &in);
     submit(&j);
     /* A found-not-found resubmit is pending again: settle loops on. */
     settle(r, &j.pending);

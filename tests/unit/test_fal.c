@@ -16,6 +16,7 @@
 
 #include "fal.h"
 #include "falcfg.h"
+#include "plan.h"
 #include "test.h"
 
 #ifndef REPLIES
@@ -482,7 +483,7 @@ static void parse_result(void)
 
     load("result_ok.http", &r);
     test_cond("result: the whole File",
-              fal_parse_output(r.body.data, &o, &e) == 0 &&
+              fal_parse_output(r.body.data, "video", &o, &e) == 0 &&
                   strcmp(o.url, "https://v3b.fal.media/files/b/0a1b2c3d/"
                                 "out.mp4") == 0 &&
                   strcmp(o.content_type, "video/mp4") == 0 &&
@@ -490,7 +491,7 @@ static void parse_result(void)
                   o.file_size == 2345678);
     fal_output_release(&o);
     test_cond("result: video url and size",
-              fal_parse_result(r.body.data, &url, &size, &e) == 0 &&
+              fal_parse_result(r.body.data, "video", &url, &size, &e) == 0 &&
                   strcmp(url, "https://v3b.fal.media/files/b/0a1b2c3d/"
                               "out.mp4") == 0 &&
                   size == 2345678);
@@ -498,29 +499,29 @@ static void parse_result(void)
     buf_release(&r.body);
     load("result_url_only.http", &r);
     test_cond("result: url alone is enough",
-              fal_parse_output(r.body.data, &o, &e) == 0 &&
+              fal_parse_output(r.body.data, "video", &o, &e) == 0 &&
                   o.file_size == -1 && !o.content_type && !o.file_name);
     fal_output_release(&o);
     buf_release(&r.body);
     load("result_huge_size.http", &r);
     test_cond("result: an absurd size, a typeless type and a name with a "
               "newline are tamed",
-              fal_parse_output(r.body.data, &o, &e) == 0 &&
+              fal_parse_output(r.body.data, "video", &o, &e) == 0 &&
                   o.file_size == -1 && !o.content_type &&
                   strcmp(o.file_name, "out mp4") == 0);
     fal_output_release(&o);
     buf_release(&r.body);
     load("result_http_cdn.http", &r);
     test_cond("result: a plain-http CDN url is refused",
-              fal_parse_result(r.body.data, &url, &size, &e) < 0 && !url);
+              fal_parse_result(r.body.data, "video", &url, &size, &e) < 0 && !url);
     buf_release(&r.body);
     load("result_file_url.http", &r);
     test_cond("result: a file:// url is refused",
-              fal_parse_output(r.body.data, &o, &e) < 0);
+              fal_parse_output(r.body.data, "video", &o, &e) < 0);
     buf_release(&r.body);
     load("result_wrong_types.http", &r);
     test_cond("result: video as a string is refused",
-              fal_parse_output(r.body.data, &o, &e) < 0 &&
+              fal_parse_output(r.body.data, "video", &o, &e) < 0 &&
                   e.code == DUB_EPROTO);
     buf_release(&r.body);
 }
@@ -709,6 +710,7 @@ static void builders(void)
         {(int64_t)5 << 30, 512, FAL_PART_SIZE},
     };
     struct fal_part *parts;
+    struct fal_input in;
     char *s;
     size_t i;
 
@@ -739,14 +741,19 @@ static void builders(void)
     test_str("submit url uses the full endpoint id", s,
              "http://127.0.0.1:8/fal-ai/kling-video/lipsync/audio-to-video");
     free(s);
-    s = fal_payload_a2v("https://v3.fal.media/v.mp4",
-                        "https://v3.fal.media/a.mp3");
+    in.video_url = "https://v3.fal.media/v.mp4";
+    in.audio_url = "https://v3.fal.media/a.mp3";
+    in.text = "Hi \"there\"";
+    in.voice_id = "uk_man2";
+    in.voice_language = "en";
+    in.voice_speed = 1.25;
+    s = fal_payload(plan_limits_get(PLAN_A2V)->payload, &in);
     test_str("a2v payload: exactly the model's two fields", s,
              "{\"video_url\":\"https://v3.fal.media/v.mp4\","
              "\"audio_url\":\"https://v3.fal.media/a.mp3\"}");
     free(s);
-    s = fal_payload_t2v("https://x/v.mp4", "Hi \"there\"", "uk_man2", "en",
-                        1.25);
+    in.video_url = "https://x/v.mp4";
+    s = fal_payload(plan_limits_get(PLAN_T2V)->payload, &in);
     test_str("t2v payload: exact fields, speed to one decimal", s,
              "{\"video_url\":\"https://x/v.mp4\",\"text\":\"Hi "
              "\\\"there\\\"\",\"voice_id\":\"uk_man2\","
