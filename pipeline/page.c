@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "log.h"
 #include "media.h"
 
 /* Poster width: sharp on a phone, two side by side on a laptop. */
@@ -70,6 +72,8 @@ static const char page_css[] =
     "margin:.6rem 0 0;font-size:.9rem}"
     "dt{color:var(--mute)}dd{margin:0}"
     "code{font-size:.85em}"
+    ".warn{color:#6b4c00;font-size:.9rem;margin:.4rem 0;padding-left:1.2rem}"
+    "main h2.section{grid-column:1/-1;font-size:1.1rem;margin:.5rem 0 0}"
     "[hidden]{display:none!important}";
 
 /* Hides the cards outside the chosen group; the bar only appears when
@@ -81,7 +85,11 @@ static const char page_js[] =
     "bs.forEach(function(x){x.setAttribute('aria-pressed',x===b)});"
     "var f=b.getAttribute('data-f');"
     "document.querySelectorAll('.card').forEach(function(c){"
-    "c.hidden=f!=='all'&&c.getAttribute('data-group')!==f})})})})();";
+    "c.hidden=f!=='all'&&c.getAttribute('data-group')!==f})})});"
+    /* Times in the viewer's own zone; UTC when scripts are off. */
+    "document.querySelectorAll('time').forEach(function(t){"
+    "var d=new Date(t.getAttribute('datetime'));"
+    "if(!isNaN(d))t.textContent=d.toLocaleString()})})();";
 
 static void page_esc(struct buf *b, const char *s)
 {
@@ -203,6 +211,50 @@ static void page_poster(struct buf *b, const char *dir, const char *rel,
     free(abs);
 }
 
+/* What a producer should know before watching: upscaled, cut, looped. */
+static void page_warnings(struct buf *b, const cJSON *w)
+{
+    const cJSON *it;
+
+    if (!cJSON_IsArray(w) || !cJSON_GetArraySize(w))
+        return;
+    buf_puts(b, "<ul class=\"warn\">");
+    cJSON_ArrayForEach(it, w) {
+        if (!cJSON_IsString(it))
+            continue;
+        buf_puts(b, "<li>");
+        page_esc(b, it->valuestring);
+        buf_puts(b, "</li>");
+    }
+    buf_puts(b, "</ul>");
+}
+
+/*
+ * The dub of job id, as a path inside the folder: audio/<id>.<ext>, a hard
+ * link to (or, across file systems, a copy of) the studio's file, so the
+ * folder plays anywhere it is moved.  make 1: put it there when missing.
+ * Returns the relative path (caller frees), or NULL.
+ */
+static char *page_dub(const char *dir, const char *id, const char *audio,
+                      int make)
+{
+    char ext[8], *rel, *abs;
+    struct dub_err e = {0};
+
+    util_ext(audio, ext, sizeof(ext));
+    rel = xasprintf("audio/%s%s%s", id, ext[0] ? "." : "", ext);
+    abs = util_path_join(dir, rel);
+    if (make && !page_exists(abs) && page_exists(audio) &&
+        link(audio, abs) < 0 && util_copy_file(audio, abs, &e) < 0)
+        log_warn(id, "%s", e.msg);
+    if (!page_exists(abs)) {
+        free(rel);
+        rel = NULL;
+    }
+    free(abs);
+    return rel;
+}
+
 static void page_card(struct buf *b, const char *dir, const cJSON *j)
 {
     const char *id = page_str(j, "id"), *state = page_str(j, "state");
@@ -238,6 +290,7 @@ static void page_card(struct buf *b, const char *dir, const cJSON *j)
         page_esc(b, page_str(j, "waiting"));
         buf_puts(b, "</p>");
     }
+    page_warnings(b, cJSON_GetObjectItemCaseSensitive(j, "warnings"));
     buf_puts(b, "<div class=\"posters\">");
     thumb = xasprintf("thumbs/%s-src.jpg", id);
     page_poster(b, dir, thumb, "source");
@@ -258,7 +311,7 @@ static void page_card(struct buf *b, const char *dir, const cJSON *j)
     }
     free(thumb);
     if (audio) {
-        rel = page_relpath(dir, audio);
+        rel = page_dub(dir, id, audio, 0);
         if (rel) {
             buf_puts(b, "<p>Dubbed audio<br><audio controls preload=\"none\" "
                         "src=\"");
@@ -396,6 +449,7 @@ static int page_walk(const char *text, cJSON *root, page_job_fn *fn,
 struct page_ctx {
     const char *dir;
     char *thumbs;
+    int attention;      /* this walk writes the cards that need it */
     struct media_pool *pool;
     struct buf card;
     FILE *out;
@@ -414,14 +468,28 @@ static void page_job_thumbs(const cJSON *j, void *arg)
     page_thumb(c->pool, page_str(j, "video"), src, PAGE_THUMB_AT);
     if (page_str(j, "state") && strcmp(page_str(j, "state"), "DONE") == 0)
         page_thumb(c->pool, page_str(j, "output"), res, PAGE_THUMB_AT);
+    if (page_str(j, "audio"))
+        free(page_dub(c->dir, id, page_str(j, "audio"), 1));
     free(src);
     free(res);
+}
+
+/* A card a producer must look at first: it did not finish, or waits. */
+static int page_attention(const cJSON *j)
+{
+    const char *g = page_str(j, "state") ? page_group(page_str(j, "state"))
+                                         : "flight";
+
+    return strcmp(g, "failed") == 0 || strcmp(g, "rejected") == 0 ||
+           page_str(j, "waiting") != NULL;
 }
 
 static void page_job_card(const cJSON *j, void *arg)
 {
     struct page_ctx *c = arg;
 
+    if (page_attention(j) != c->attention)
+        return;
     buf_reset(&c->card);
     page_card(&c->card, c->dir, j);
     fwrite(c->card.data, 1, c->card.len, c->out);
@@ -435,6 +503,7 @@ int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
     char *path = util_path_join(dir, "report.json");
     const cJSON *tot, *states, *s;
     cJSON *root = cJSON_CreateObject();
+    double n;
     int rc;
 
     rc = util_read_file(path, 256 << 20, &text, e);
@@ -444,7 +513,9 @@ int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
     c.dir = dir;
     c.pool = pool;
     c.thumbs = util_path_join(dir, "thumbs");
-    rc = util_mkdirs(c.thumbs, e);
+    path = util_path_join(dir, "audio");
+    rc = util_mkdirs(c.thumbs, e) < 0 || util_mkdirs(path, e) < 0 ? -1 : 0;
+    free(path);
     if (rc == 0 && page_walk(text.data, root, page_job_thumbs, &c) < 0)
         rc = dub_errf(e, DUB_EIO, "'%s/report.json' is not a report", dir);
     if (rc < 0)
@@ -461,11 +532,15 @@ int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
     buf_puts(&b, "</code></h1><p class=\"meta\">");
     page_esc(&b, page_str(root, "endpoint"));
     if (page_str(root, "started_at")) {
-        buf_puts(&b, " &middot; ran ");
+        buf_puts(&b, " &middot; ran <time datetime=\"");
         page_esc(&b, page_str(root, "started_at"));
-        buf_puts(&b, " to ");
+        buf_puts(&b, "\">");
+        page_esc(&b, page_str(root, "started_at"));
+        buf_puts(&b, "</time> to <time datetime=\"");
         page_esc(&b, page_str(root, "finished_at"));
-        buf_printf(&b, " (%.0f s)", page_num(root, "duration_s"));
+        buf_puts(&b, "\">");
+        page_esc(&b, page_str(root, "finished_at"));
+        buf_printf(&b, "</time> (%.0f s)", page_num(root, "duration_s"));
     }
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "interrupted")))
         buf_puts(&b, " &middot; <strong>interrupted: run again to resume"
@@ -484,6 +559,10 @@ int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
     if (page_num(tot, "waiting") > 0)
         buf_printf(&b, "<li class=\"s-flight\">%.0f waiting for the next "
                        "run</li>", page_num(tot, "waiting"));
+    if (page_num(tot, "sent_cost") > 0)
+        buf_printf(&b, "<li>sent to fal $%.2f</li>", page_num(tot, "sent_cost"));
+    if (page_num(tot, "max_cost") > 0)
+        buf_printf(&b, "<li>budget $%.2f</li>", page_num(tot, "max_cost"));
     if (page_num(tot, "faults") > 0)
         buf_printf(&b, "<li>%.0f transient faults outlasted (%.0f s)</li>",
                    page_num(tot, "faults"), page_num(tot, "fault_seconds"));
@@ -503,6 +582,17 @@ int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
         goto out;
     fwrite(b.data, 1, b.len, out.f);
     c.out = out.f;
+    /* The cards that need a person first, then the rest, each in manifest
+     * order: two walks, still a job at a time. */
+    n = page_num(tot, "needs_attention");
+    if (n > 0) {
+        fprintf(out.f, "<h2 class=\"section\">Needs attention (%.0f)</h2>\n",
+                n);
+        c.attention = 1;
+        page_walk(text.data, NULL, page_job_card, &c);
+        fputs("<h2 class=\"section\">The rest</h2>\n", out.f);
+    }
+    c.attention = 0;
     page_walk(text.data, NULL, page_job_card, &c);
     fprintf(out.f, "</main><script>%s</script></body></html>\n", page_js);
     rc = util_atomic_close(&out, 1, e);

@@ -396,10 +396,10 @@ int report_write(const char *dir, const struct report_batch *bt,
     cJSON *head, *tot, *counts;
     struct buf row = {0};
     char *path;
-    double cost = 0;
+    double cost = 0, spent = 0;
     int64_t faults = 0, fault_ms = 0;
     size_t i;
-    int rc, waiting = 0;
+    int rc, waiting = 0, attention = 0;
 
     path = util_path_join(dir, "report.json");
     rc = util_atomic_open(&js, path, e);
@@ -444,16 +444,29 @@ int report_write(const char *dir, const struct report_batch *bt,
         if (j->plan && j->plan->verdict != PLAN_REJECT &&
             !(j->st && j->st->shared_with))
             cost += j->plan->cost;
+        if (j->st && j->plan && (j->st->request_id || j->st->acked) &&
+            !j->st->shared_with)
+            spent += j->plan->cost;
         if (j->st) {
             faults += j->st->faults;
             fault_ms += j->st->fault_ms;
             waiting += j->st->waiting != NULL;
         }
+        attention += (j->st && j->st->waiting) ||
+                     strcmp(j->state, "FAILED") == 0 ||
+                     strcmp(j->state, "REJECTED") == 0 ||
+                     strcmp(j->state, "SKIPPED") == 0 ||
+                     strcmp(j->state, "CANCELLED") == 0;
     }
     buf_release(&row);
     cJSON_AddNumberToObject(tot, "jobs", (double)n);
     cJSON_AddNumberToObject(tot, "estimated_cost", cost);
+    /* What was sent to fal over every run of the batch, against its cap. */
+    cJSON_AddNumberToObject(tot, "sent_cost", spent);
+    if (bt->max_cost > 0)
+        cJSON_AddNumberToObject(tot, "max_cost", bt->max_cost);
     cJSON_AddNumberToObject(tot, "waiting", waiting);
+    cJSON_AddNumberToObject(tot, "needs_attention", attention);
     cJSON_AddNumberToObject(tot, "faults", (double)faults);
     cJSON_AddNumberToObject(tot, "fault_seconds", fault_ms / 1000.0);
     fputs("\n],\"totals\":", js.f);

@@ -36,6 +36,7 @@ struct report_batch {
     const char *endpoint;
     int64_t started_at, finished_at; /* epoch ms */
     int interrupted;
+    double max_cost;                 /* the batch's --max-cost, 0: none */
 };
 
 /* One job as a JSON object. */

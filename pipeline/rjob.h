@@ -108,7 +108,10 @@ struct runner {
     int faults;                /* transient faults outlasted this run */
     int64_t fault_ms;          /* ... and the time they cost */
     int waiting;               /* parked for a later run */
-    double committed_cost;     /* estimated USD of the work sent to fal */
+    double committed_cost;     /* estimated USD of the work sent to fal
+                                  this run */
+    double spent_before;       /* ... and by earlier runs (state.db): the
+                                  batch's budget counts both */
     double spent_ms;           /* submit-to-done time of jobs done this run */
     int timed;                 /* ... and how many */
     int64_t runtimes[RJOB_RUNTIMES]; /* ms, IN_PROGRESS to COMPLETED */

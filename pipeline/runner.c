@@ -217,6 +217,10 @@ static void runner_load(struct runner *run)
             rjob_stop(run, EXIT_USAGE, &e);
             break;
         }
+        /* What the batch already sent to fal counts against its budget:
+         * a request once made was paid for, whatever happened since. */
+        if (found && (old.request_id || old.acked) && !old.shared_with)
+            run->spent_before += old.cost;
         if (found)
             runner_resume(j, &old, &fresh);
         state_job_release(&old);
@@ -454,6 +458,7 @@ static void runner_report(struct runner *run, int interrupted)
     b.started_at = run->started_at;
     b.finished_at = util_now_ms();
     b.interrupted = interrupted;
+    b.max_cost = run->o.max_cost;
     if (report_write(run->m->output_dir, &b, rj, run->n, &e) < 0 ||
         page_write(run->m->output_dir, run->pool, &e) < 0)
         log_error(NULL, "%s", e.msg);

@@ -138,10 +138,13 @@ static void submit_send(struct rjob *j)
     char *url, why[160];
 
     if (run->o.max_cost > 0 &&
-        run->committed_cost + j->plan.cost > run->o.max_cost + 1e-9) {
+        run->spent_before + run->committed_cost + j->plan.cost >
+            run->o.max_cost + 1e-9) {
         snprintf(why, sizeof(why),
-                 "skipped by budget: $%.3f more would pass --max-cost $%.2f",
-                 j->plan.cost, run->o.max_cost);
+                 "skipped by budget: $%.3f more would take the batch past "
+                 "--max-cost $%.2f ($%.2f sent so far)",
+                 j->plan.cost, run->o.max_cost,
+                 run->spent_before + run->committed_cost);
         rjob_fail(j, JOB_SKIPPED, why);
         return;
     }

@@ -335,6 +335,30 @@ int util_write_atomic(const char *path, const void *data, size_t len,
     return util_atomic_close(&a, 1, e);
 }
 
+int util_copy_file(const char *src, const char *dst, struct dub_err *e)
+{
+    struct util_atomic a;
+    char chunk[65536];
+    FILE *in = fopen(src, "rb");
+    size_t n;
+    int ok = 1;
+
+    if (!in)
+        return dub_errf(e, DUB_EIO, "cannot read '%s': %s", src,
+                        strerror(errno));
+    if (util_atomic_open(&a, dst, e) < 0) {
+        fclose(in);
+        return -1;
+    }
+    while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+        ok = ok && fwrite(chunk, 1, n, a.f) == n;
+    ok = ok && !ferror(in);
+    fclose(in);
+    if (!ok)
+        dub_errf(e, DUB_EIO, "cannot copy '%s' to '%s'", src, dst);
+    return util_atomic_close(&a, ok, ok ? e : NULL) < 0 || !ok ? -1 : 0;
+}
+
 int util_mkdirs(const char *path, struct dub_err *e)
 {
     char *p = xstrdup(path);

@@ -123,6 +123,8 @@ struct util_atomic {
 int util_atomic_open(struct util_atomic *a, const char *path,
                      struct dub_err *e);
 int util_atomic_close(struct util_atomic *a, int ok, struct dub_err *e);
+/* Copies src to dst atomically (util_atomic); -1 and e on failure. */
+int util_copy_file(const char *src, const char *dst, struct dub_err *e);
 /* mkdir -p; 0 when the directory exists afterwards. */
 int util_mkdirs(const char *path, struct dub_err *e);
 

@@ -67,3 +67,18 @@ EOF2
 mkdir -p "$TOP/tests/out"
 cp "$M/out/index.html" "$TOP/tests/out/page.html"
 node "$C/page-check.mjs" "$M/out/index.html" "$T/expected.json" "$TOP/tests/out"
+
+# The folder is self-contained: moved elsewhere, its players still play.
+mv "$M/out" "$T/moved"
+ls "$T/moved/audio" | grep -q . && pass "the dubs are in the results folder" ||
+    fail "the dubs are in the results folder" "$(ls "$T/moved")"
+grep -o 'src="[^"]*"' "$T/moved/index.html" | sed 's/^src="//; s/"$//' | while read -r src; do
+    [ -e "$T/moved/$src" ] || echo "$src"
+done >"$T/missing"
+[ ! -s "$T/missing" ] && pass "moved elsewhere, every poster, video and dub still resolves" ||
+    fail "moved elsewhere, every poster, video and dub still resolves" "$(cat "$T/missing")"
+# A rerun with nothing left to do keeps each job's plan and cost.
+mv "$T/moved" "$M/out"
+"$DUBBATCH" run --poll-interval 0.05 "$M/page.yaml" >/dev/null 2>&1
+json_true "a rerun keeps the plans and costs of jobs done earlier" "$M/out/report.json" \
+    "j['done-1']['video_plan'] == 'as is' and j['done-1']['cost'] > 0 and d['totals']['estimated_cost'] > 0 and d['totals']['sent_cost'] > 0"
