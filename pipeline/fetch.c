@@ -216,6 +216,7 @@ static void fetch_download(struct rjob *j)
     req.url = j->st.output_url;
     req.download = j->fout;
     req.expect_size = j->st.output_bytes;
+    req.who = j->mj->id;
     rjob_begin(j);
     if (remote_call(j->run->r, FAL_OP_DOWNLOAD, &req, fetch_downloaded, j,
                     &e) < 0) {
@@ -274,6 +275,7 @@ static void fetch_result(struct rjob *j)
     req.method = "GET";
     req.url = j->st.response_url;
     req.auth = 1;
+    req.who = j->mj->id;
     rjob_begin(j);
     if (remote_call(j->run->r, FAL_OP_RESULT, &req, fetch_read, j, &e) < 0) {
         rjob_end(j);

@@ -81,6 +81,7 @@ struct http_req {
     int auth;                   /* send the key (fal API origins only) */
     long timeout_ms;            /* whole transfer; 0: 60 s, none for files */
     const char *extra_header;   /* one more "Name: value", or NULL */
+    const char *who;            /* the job it is for, in log lines; or NULL */
     int once;                   /* a non-idempotent request: see below */
 };
 

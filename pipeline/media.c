@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "wire.h"
 
 /* An idle worker is let go after this long: a worker holds libav and its
@@ -32,6 +33,8 @@ struct media_task {
     char *label;
     media_fn *done;
     void *arg;
+    enum wire_op op;
+    int64_t started;     /* monotonic ms a worker took it */
 };
 
 struct media_worker {
@@ -175,6 +178,9 @@ static void media_finish(struct media_pool *p, struct media_worker *w,
     w->task = NULL;
     w->deadline = util_mono_ms() + MEDIA_IDLE_MS;
     p->running--;
+    log_ev(LOG_DEBUG, NULL, NULL, "media", "media %s '%s': %s in %lld ms",
+           wire_op_name(t->op), t->label, r->ok ? "ok" : r->err.msg,
+           (long long)(util_mono_ms() - t->started));
     t->done(t->arg, r);
     media_task_free(t);
 }
@@ -237,7 +243,8 @@ static void media_start(struct media_pool *p)
         }
         t = media_pop(p);
         w->task = t;
-        w->deadline = util_mono_ms() + p->timeout_ms;
+        t->started = util_mono_ms();
+        w->deadline = t->started + p->timeout_ms;
         p->running++;
         if (media_write_all(w->to_fd, t->line, strlen(t->line)) < 0) {
             media_reap(w, 1);
@@ -253,6 +260,7 @@ static void media_submit(struct media_pool *p, struct wire_task *t,
     struct media_task *q = xcalloc(1, sizeof(*q));
 
     q->id = t->id = ++p->next_id;
+    q->op = t->op;
     q->line = wire_task_line(t);
     q->label = xstrdup(t->path);
     q->done = done;

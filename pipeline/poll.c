@@ -128,6 +128,7 @@ static void poll_failed(struct rjob *j, const struct fal_status *s)
     req.method = "GET";
     req.url = j->st.response_url;
     req.auth = 1;
+    req.who = j->mj->id;
     rjob_begin(j);
     if (remote_call(j->run->r, FAL_OP_ERROR, &req, poll_error_read, j,
                     &e) < 0) {
@@ -217,6 +218,7 @@ void poll_step(struct rjob *j)
     req.method = "GET";
     req.url = url;
     req.auth = 1;
+    req.who = j->mj->id;
     rjob_begin(j);
     if (remote_call(run->r, FAL_OP_STATUS, &req, poll_done, j, &e) < 0) {
         rjob_end(j);

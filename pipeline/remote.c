@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
+
 /* Clock skew allowance when searching the listing (fal-protocol.md 12). */
 #define REMOTE_FIND_SKEW_MS (2 * 60 * 1000)
 /* Times one upload may start again from a fresh signed URL: an expired
@@ -21,7 +23,7 @@ struct remote_call {
     struct remote_call *next;   /* waiting list */
     enum fal_op op;
     struct http_req req;        /* strings below are owned copies */
-    char *url, *body, *ctype, *upload_path;
+    char *url, *body, *ctype, *upload_path, *who;
     int attempt;
     int64_t started;            /* monotonic ms of the first try */
     int64_t sent;               /* ... and of the latest */
@@ -87,6 +89,7 @@ static void remote_call_free(struct remote_call *c)
     free(c->body);
     free(c->ctype);
     free(c->upload_path);
+    free(c->who);
     free(c);
 }
 
@@ -128,6 +131,9 @@ static void remote_http_done(void *arg, struct http_resp *resp)
     double u;
 
     r->inflight--;
+    log_ev(LOG_DEBUG, c->who, NULL, "http", "%s %s (try %d): %s in %lld ms",
+           c->req.method, fal_op_name(c->op), c->attempt + 1,
+           v == FAL_OK ? "ok" : e.msg, (long long)(now - c->sent));
     if (v != FAL_RETRY) {
         remote_end(c, v, resp, &e);
         return;
@@ -181,6 +187,10 @@ int remote_call(struct remote *r, enum fal_op op, const struct http_req *req,
     if (req->upload_path) {
         c->upload_path = xstrdup(req->upload_path);
         c->req.upload_path = c->upload_path;
+    }
+    if (req->who) {
+        c->who = xstrdup(req->who);
+        c->req.who = c->who;
     }
     c->req.extra_header = NULL;
     c->started = util_mono_ms();

@@ -70,12 +70,14 @@ void rjob_move(struct rjob *j, enum job_state to, const char *detail)
         run->timed++;
     }
     if (to == JOB_FAILED)
-        log_error(j->mj->id, "failed: %s", detail ? detail : "");
+        log_ev(LOG_ERROR, j->mj->id, "FAILED", "move", "failed: %s",
+               detail ? detail : "");
     else if (to == JOB_REJECTED || to == JOB_SKIPPED)
-        log_warn(j->mj->id, "%s: %s", job_state_name(to), detail ? detail : "");
+        log_ev(LOG_WARN, j->mj->id, job_state_name(to), "move", "%s: %s",
+               job_state_name(to), detail ? detail : "");
     else
-        log_info(j->mj->id, "%s%s%s", job_state_name(to), detail ? ": " : "",
-                 detail ? detail : "");
+        log_ev(LOG_INFO, j->mj->id, job_state_name(to), "move", "%s%s%s",
+               job_state_name(to), detail ? ": " : "", detail ? detail : "");
     if (!job_is_final(to)) {
         rjob_ready(j);
         return;
@@ -120,9 +122,10 @@ void rjob_park(struct rjob *j, const char *fmt, ...)
     if (!j->parked)
         j->run->waiting++;
     rjob_close(j);
-    log_warn(j->mj->id, "waiting for a later run (%s, %s): %s",
-             job_state_name(j->st.state),
-             j->st.request_id ? j->st.request_id : "not at fal", why);
+    log_ev(LOG_WARN, j->mj->id, job_state_name(j->st.state), "wait",
+           "waiting for a later run (%s, %s): %s",
+           job_state_name(j->st.state),
+           j->st.request_id ? j->st.request_id : "not at fal", why);
 }
 
 void rjob_save(struct rjob *j)

@@ -162,6 +162,7 @@ static void submit_send(struct rjob *j)
     req.method = "POST";
     req.url = url;
     req.auth = 1;
+    req.who = j->mj->id;
     req.once = 1;
     req.content_type = "application/json";
     req.body = j->st.payload;

@@ -250,6 +250,11 @@ static const char *const wire_op_names[WIRE_NOPS] = {
     [WIRE_CONFORM] = "conform",
 };
 
+const char *wire_op_name(enum wire_op op)
+{
+    return (unsigned)op < WIRE_NOPS ? wire_op_names[op] : "task";
+}
+
 static char *wire_print(cJSON *o)
 {
     char *text = cJSON_PrintUnformatted(o);

@@ -82,7 +82,19 @@ jobs:
     text: "Hello from the dubbing room."
     voice_id: uk_man2
 EOF
-expect_exit "t2v batch" 0 run "$M/t2v.yaml"
+expect_exit "t2v batch, logged for a machine at debug" 0 run -v --log-format json "$M/t2v.yaml"
+python3 - "$T/err" >"$T/logcheck" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+moves = [l for l in lines if l.get("event") == "move"]
+http = [l for l in lines if l.get("event") == "http"]
+media = [l for l in lines if l.get("event") == "media"]
+ok = (moves and all(l.get("job") == "hello" and l.get("state") for l in moves)
+      and any(l["state"] == "DONE" for l in moves) and http and media
+      and any(" submit (try 1)" in l["msg"] for l in http))
+print("ok" if ok else "bad %d moves %d http %d media" % (len(moves), len(http), len(media)))
+PY
+contains "-v --log-format json: moves carry job and state, HTTP calls and media tasks are logged" "$T/logcheck" "ok"
 [ -s "$M/out-t2v/hello.mp4" ] && pass "t2v batch: result written" || fail "t2v batch: result written"
 
 # Model failure: fal's own words in the report.
