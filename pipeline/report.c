@@ -157,6 +157,11 @@ static const char *rc_waiting(const struct report_job *j, char *t, size_t n)
     return j->st ? j->st->waiting : NULL;
 }
 
+static const char *rc_resumed(const struct report_job *j, char *t, size_t n)
+{
+    return j->st ? j->st->resumed : NULL;
+}
+
 static const char *rc_video(const struct report_job *j, char *t, size_t n)
 {
     return j->mj->video;
@@ -254,6 +259,7 @@ static const struct report_col report_cols[] = {
     {"state", 1, rc_state, NULL},
     {"reason", 1, rc_reason, NULL},
     {"waiting", 1, rc_waiting, NULL},
+    {"resumed", 1, rc_resumed, NULL},
     {"video", 1, rc_video, NULL},
     {"audio_or_text", 0, rc_audio_or_text, NULL},
     {"verdict", 1, rc_verdict, NULL},

@@ -145,6 +145,8 @@ static void runner_resume(struct rjob *j, struct state_job *old, int *fresh)
     memset(old, 0, sizeof(*old));
     free(j->st.waiting);
     j->st.waiting = NULL;
+    free(j->st.resumed);
+    j->st.resumed = why ? xstrdup(why) : NULL;
     switch (a) {
     case RESUME_KEEP:
         if (j->st.state == JOB_DONE)

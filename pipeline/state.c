@@ -60,6 +60,7 @@ static const char *const state_v2[] = {
     "ALTER TABLE jobs ADD COLUMN waiting TEXT",
     "ALTER TABLE jobs ADD COLUMN faults INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE jobs ADD COLUMN fault_ms INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE jobs ADD COLUMN resumed TEXT",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
     "CREATE INDEX IF NOT EXISTS jobs_seq ON jobs(seq)",
 };
@@ -71,8 +72,8 @@ static const char *const state_v2[] = {
     " output_url, output, output_size, shared_with, error, cost,"            \
     " created_at, submitted_at, queued_at, started_at, completed_at,"        \
     " finished_at, acked, output_bytes, error_type, fal_failed, waiting,"    \
-    " faults, fault_ms"
-#define STATE_JOB_NCOLS 31
+    " faults, fault_ms, resumed"
+#define STATE_JOB_NCOLS 32
 
 /* What to do about a database SQLite cannot read. */
 #define STATE_DAMAGED_ADVICE                                                 \
@@ -191,7 +192,7 @@ static int state_statements(struct state *s, struct dub_err *e)
                        "INSERT INTO jobs (" STATE_JOB_COLS ", seq) VALUES "
                        "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
                        "?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,"
-                       "?29,?30,?31,?32)"
+                       "?29,?30,?31,?32,?33)"
                        " ON CONFLICT(id) DO UPDATE SET fingerprint=?2,"
                        " state=?3, attempts=?4, endpoint=?5, payload=?6,"
                        " video_url=?7, audio_url=?8, request_id=?9,"
@@ -202,7 +203,7 @@ static int state_statements(struct state *s, struct dub_err *e)
                        " started_at=?22, completed_at=?23, finished_at=?24,"
                        " acked=?25, output_bytes=?26, error_type=?27,"
                        " fal_failed=?28, waiting=?29, faults=?30,"
-                       " fault_ms=?31",
+                       " fault_ms=?31, resumed=?32",
                        &s->job_put, e) < 0 ||
                    state_prepare(s,
                                  "INSERT INTO events (job, time, from_state,"
@@ -376,6 +377,7 @@ static int state_job_read(struct state *s, sqlite3_stmt *st,
     j->waiting = state_col_text(st, 28);
     j->faults = sqlite3_column_int(st, 29);
     j->fault_ms = sqlite3_column_int64(st, 30);
+    j->resumed = state_col_text(st, 31);
     return 0;
 }
 
@@ -446,6 +448,7 @@ static int state_put(struct state *s, const struct state_job *j,
     state_bind_text(st, 29, j->waiting);
     sqlite3_bind_int(st, 30, j->faults);
     sqlite3_bind_int64(st, 31, j->fault_ms);
+    state_bind_text(st, 32, j->resumed);
     sqlite3_bind_int64(st, STATE_JOB_NCOLS + 1, s->next_seq);
     if (state_step_done(s, st, "cannot save a job", e) < 0)
         return -1;
@@ -618,6 +621,7 @@ void state_job_release(struct state_job *j)
     free(j->error);
     free(j->error_type);
     free(j->waiting);
+    free(j->resumed);
     memset(j, 0, sizeof(*j));
 }
 

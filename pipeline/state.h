@@ -51,6 +51,8 @@ struct state_job {
                               status error or its 4xx), not a local cause */
     char *waiting;         /* bound to fal but parked until a later run,
                               and why (no space, fal unreachable), or NULL */
+    char *resumed;         /* what the last run that found it did with it
+                              (resume.c's words), or NULL */
     int faults;            /* transient faults outlasted, over all runs */
     int64_t fault_ms;      /* ... and the time they cost */
     double cost;           /* estimated USD */

@@ -113,9 +113,13 @@ json_true "a model failure is reported with fal's message" "$M/out-fail/report.j
 expect_exit "a job fal failed on these inputs is not paid for again" 1 run "$M/fail.yaml"
 contains "the rerun says why, and what to do" "$T/err" "not sent again: fal failed it on these inputs (use --resubmit-failed"
 stat_is "a job fal failed: one submission over two runs" "d['requests']['submit'] == 1"
+json_true "... and the report says what the rerun did with it" "$M/out-fail/report.json" \
+    "j['noface']['state'] == 'FAILED' and 'not sent again' in j['noface']['resumed']"
 expect_exit "--resubmit-failed pays for another try" 0 run --resubmit-failed "$M/fail.yaml"
 stat_is "--resubmit-failed: a second submission of the same work" \
     "d['requests']['submit'] == 2 and d['duplicates'] == 1"
+json_true "... which the report says" "$M/out-fail/report.json" \
+    "j['noface']['state'] == 'DONE' and '--resubmit-failed' in j['noface']['resumed']"
 
 # A result of the wrong length (a cut render) is not put in place.
 start --fault model:short:count=1
