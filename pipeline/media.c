@@ -273,26 +273,28 @@ static void media_submit(struct media_pool *p, struct wire_task *t,
     media_start(p);
 }
 
-void media_probe(struct media_pool *p, const char *path, media_fn *done,
-                 void *arg)
+/* An op that takes a file and nothing else. */
+static void media_on_file(struct media_pool *p, enum wire_op op,
+                          const char *path, media_fn *done, void *arg)
 {
     struct wire_task t;
 
     memset(&t, 0, sizeof(t));
-    t.op = WIRE_PROBE;
+    t.op = op;
     t.path = path;
     media_submit(p, &t, done, arg);
+}
+
+void media_probe(struct media_pool *p, const char *path, media_fn *done,
+                 void *arg)
+{
+    media_on_file(p, WIRE_PROBE, path, done, arg);
 }
 
 void media_hash(struct media_pool *p, const char *path, media_fn *done,
                 void *arg)
 {
-    struct wire_task t;
-
-    memset(&t, 0, sizeof(t));
-    t.op = WIRE_HASH;
-    t.path = path;
-    media_submit(p, &t, done, arg);
+    media_on_file(p, WIRE_HASH, path, done, arg);
 }
 
 void media_thumb(struct media_pool *p, const char *path, const char *out,

@@ -16,6 +16,13 @@ start() {
 }
 faults() { curl -s -X POST -d "$1" "$FAKE_URL/__faults" >/dev/null; }
 run() { "$DUBBATCH" run --poll-interval 0.05 --media-jobs 2 --retry-for 3s "$@"; }
+# at_fal N: waits (up to 10 s) until the fake holds N requests.
+at_fal() {
+    i=0
+    while [ $i -lt 100 ] && [ "$(fakefal_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"])')" -lt "$1" ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+}
 one_submission() { stat_is "$1" "d['requests'].get('submit', 0) == ${2:-1} and d['duplicates'] == 0"; }
 # manifest NAME OUTDIR N: N distinct jobs (one clip, N dubs).
 manifest() {
@@ -88,10 +95,7 @@ rm -rf "$M/out-three"
 JOBSEC=2 start
 "$DUBBATCH" run --poll-interval 0.05 --media-jobs 2 "$M/three.yaml" >/dev/null 2>&1 &
 pid=$!
-i=0
-while [ $i -lt 100 ] && [ "$(curl -s "$FAKE_URL/__stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"])')" -lt 3 ]; do
-    sleep 0.1; i=$((i + 1))
-done
+at_fal 3
 kill -9 "$pid"; wait "$pid" 2>/dev/null
 rm -f "$M/out-three/.dubbatch/state.db" "$M/out-three/.dubbatch/state.db-wal" "$M/out-three/.dubbatch/state.db-shm"
 expect_exit "state.db lost with three requests at fal: the rerun finishes" 0 run "$M/three.yaml"
@@ -121,10 +125,7 @@ else
     JOBSEC=1.5 start
     run "$M/disk.yaml" >"$T/disk1.out" 2>"$T/disk1.err" &
     pid=$!
-    i=0
-    while [ $i -lt 100 ] && [ "$(curl -s "$FAKE_URL/__stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"])')" -lt 2 ]; do
-        sleep 0.1; i=$((i + 1))
-    done
+        at_fal 2
     # Fill the disk, then give back a little: enough for state.db, not for
     # a result of a few megabytes.
     dd if=/dev/zero of="$D/filler" bs=64k 2>/dev/null
@@ -145,10 +146,7 @@ else
     JOBSEC=2 start
     "$DUBBATCH" run --poll-interval 0.05 --media-jobs 2 "$M/disk.yaml" >/dev/null 2>&1 &
     pid=$!
-    i=0
-    while [ $i -lt 100 ] && [ "$(curl -s "$FAKE_URL/__stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"])')" -lt 2 ]; do
-        sleep 0.1; i=$((i + 1))
-    done
+        at_fal 2
     kill -9 "$pid"; wait "$pid" 2>/dev/null
     mount -o remount,ro "$D"
     expect_exit "a read-only results folder: a clear error (exit 2)" 2 run "$M/disk.yaml"
