@@ -125,7 +125,7 @@ else
     JOBSEC=1.5 start
     run "$M/disk.yaml" >"$T/disk1.out" 2>"$T/disk1.err" &
     pid=$!
-        at_fal 2
+    at_fal 2
     # Fill the disk, then give back a little: enough for state.db, not for
     # a result of a few megabytes.
     dd if=/dev/zero of="$D/filler" bs=64k 2>/dev/null
@@ -146,7 +146,7 @@ else
     JOBSEC=2 start
     "$DUBBATCH" run --poll-interval 0.05 --media-jobs 2 "$M/disk.yaml" >/dev/null 2>&1 &
     pid=$!
-        at_fal 2
+    at_fal 2
     kill -9 "$pid"; wait "$pid" 2>/dev/null
     mount -o remount,ro "$D"
     expect_exit "a read-only results folder: a clear error (exit 2)" 2 run "$M/disk.yaml"
