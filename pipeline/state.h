@@ -1,7 +1,7 @@
 /*
  * state: the durable record of a batch, in SQLite
- * (<output_dir>/.dubbatch/state.db, WAL).  The only file that includes
- * sqlite3.h.
+ * (<output_dir>/.dubbatch/state.db, WAL).  The only module that includes
+ * sqlite3.h (state.c, statejob.c).
  *
  * Tables: jobs (one row per job id), uploads (content hash -> fal URL),
  * events (job, time, from, to, detail) and meta (what the database itself
