@@ -255,19 +255,23 @@ static char *page_dub(const char *dir, const char *id, const char *audio,
     return rel;
 }
 
-static void page_card(struct buf *b, const char *dir, const cJSON *j)
+/* A <dt>/<dd> pair with the value escaped, or nothing when there is no
+ * value; code marks an identifier. */
+static void page_dd(struct buf *b, const char *term, const char *pre,
+                    const char *value, int code)
 {
-    const char *id = page_str(j, "id"), *state = page_str(j, "state");
-    const char *reason = page_str(j, "reason"), *out = page_str(j, "output");
-    const char *audio = page_str(j, "audio"), *text = page_str(j, "text");
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "timings");
-    const char *group;
-    char *rel, *thumb;
-    double v;
-
-    if (!id || !state)
+    if (!value)
         return;
-    group = page_group(state);
+    buf_printf(b, "<dt>%s</dt><dd>%s%s", term, pre, code ? "<code>" : "");
+    page_esc(b, value);
+    buf_printf(b, "%s</dd>", code ? "</code>" : "");
+}
+
+static void page_card_head(struct buf *b, const cJSON *j, const char *id,
+                           const char *state)
+{
+    const char *group = page_group(state);
+
     buf_printf(b, "<article class=\"card s-%s\" data-group=\"%s\" id=\"job-",
                group, group);
     page_esc(b, id);
@@ -280,9 +284,9 @@ static void page_card(struct buf *b, const char *dir, const cJSON *j)
     buf_puts(b, "</span><span class=\"badge\">");
     page_esc(b, state);
     buf_puts(b, "</span></h2>");
-    if (reason) {
+    if (page_str(j, "reason")) {
         buf_puts(b, "<p class=\"reason\">");
-        page_esc(b, reason);
+        page_esc(b, page_str(j, "reason"));
         buf_puts(b, "</p>");
     }
     if (page_str(j, "waiting")) {
@@ -291,6 +295,15 @@ static void page_card(struct buf *b, const char *dir, const cJSON *j)
         buf_puts(b, "</p>");
     }
     page_warnings(b, cJSON_GetObjectItemCaseSensitive(j, "warnings"));
+}
+
+/* Posters, the result's player and the dub's, all relative to the page. */
+static void page_card_media(struct buf *b, const char *dir, const cJSON *j,
+                            const char *id, const char *state)
+{
+    const char *out = page_str(j, "output"), *audio = page_str(j, "audio");
+    char *rel, *thumb;
+
     buf_puts(b, "<div class=\"posters\">");
     thumb = xasprintf("thumbs/%s-src.jpg", id);
     page_poster(b, dir, thumb, "source");
@@ -320,22 +333,17 @@ static void page_card(struct buf *b, const char *dir, const cJSON *j)
             free(rel);
         }
     }
+}
+
+static void page_card_facts(struct buf *b, const cJSON *j)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "timings");
+    double v;
+
     buf_puts(b, "<dl>");
-    if (text) {
-        buf_puts(b, "<dt>Text</dt><dd>");
-        page_esc(b, text);
-        buf_puts(b, "</dd>");
-    }
-    if (page_str(j, "video_plan")) {
-        buf_puts(b, "<dt>Video</dt><dd>");
-        page_esc(b, page_str(j, "video_plan"));
-        buf_puts(b, "</dd>");
-    }
-    if (page_str(j, "audio_plan")) {
-        buf_puts(b, "<dt>Audio</dt><dd>");
-        page_esc(b, page_str(j, "audio_plan"));
-        buf_puts(b, "</dd>");
-    }
+    page_dd(b, "Text", "", page_str(j, "text"), 0);
+    page_dd(b, "Video", "", page_str(j, "video_plan"), 0);
+    page_dd(b, "Audio", "", page_str(j, "audio_plan"), 0);
     if (t && (page_num(t, "total_s") >= 0 || page_num(t, "running_s") >= 0)) {
         buf_puts(b, "<dt>Timings</dt><dd>");
         if ((v = page_num(t, "queued_s")) >= 0)
@@ -353,17 +361,21 @@ static void page_card(struct buf *b, const char *dir, const cJSON *j)
         buf_printf(b, "<dt>Faults</dt><dd>%.0f transient fault%s outlasted "
                       "(%.1f s)</dd>",
                    v, v == 1 ? "" : "s", page_num(j, "fault_seconds"));
-    if (page_str(j, "request_id")) {
-        buf_puts(b, "<dt>Request</dt><dd><code>");
-        page_esc(b, page_str(j, "request_id"));
-        buf_puts(b, "</code></dd>");
-    }
-    if (page_str(j, "shared_with")) {
-        buf_puts(b, "<dt>Shared</dt><dd>the result of <code>");
-        page_esc(b, page_str(j, "shared_with"));
-        buf_puts(b, "</code></dd>");
-    }
-    buf_puts(b, "</dl></article>\n");
+    page_dd(b, "Request", "", page_str(j, "request_id"), 1);
+    page_dd(b, "Shared", "the result of ", page_str(j, "shared_with"), 1);
+    buf_puts(b, "</dl>");
+}
+
+static void page_card(struct buf *b, const char *dir, const cJSON *j)
+{
+    const char *id = page_str(j, "id"), *state = page_str(j, "state");
+
+    if (!id || !state)
+        return;
+    page_card_head(b, j, id, state);
+    page_card_media(b, dir, j, id, state);
+    page_card_facts(b, j);
+    buf_puts(b, "</article>\n");
 }
 
 static const char *page_ws(const char *p)
@@ -495,13 +507,73 @@ static void page_job_card(const cJSON *j, void *arg)
     fwrite(c->card.data, 1, c->card.len, c->out);
 }
 
+/* The page's head: the batch, when it ran, and its totals. */
+static void page_header(struct buf *b, const cJSON *root)
+{
+    const cJSON *tot, *states, *s;
+
+    buf_puts(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                "<meta name=\"viewport\" content=\"width=device-width, "
+                "initial-scale=1\"><title>dubbatch: ");
+    page_esc(b, page_str(root, "manifest"));
+    buf_printf(b, "</title><style>%s</style></head><body><header><h1>dubbatch "
+                  "batch <code>", page_css);
+    page_esc(b, page_str(root, "manifest"));
+    buf_puts(b, "</code></h1><p class=\"meta\">");
+    page_esc(b, page_str(root, "endpoint"));
+    if (page_str(root, "started_at")) {
+        buf_puts(b, " &middot; ran <time datetime=\"");
+        page_esc(b, page_str(root, "started_at"));
+        buf_puts(b, "\">");
+        page_esc(b, page_str(root, "started_at"));
+        buf_puts(b, "</time> to <time datetime=\"");
+        page_esc(b, page_str(root, "finished_at"));
+        buf_puts(b, "\">");
+        page_esc(b, page_str(root, "finished_at"));
+        buf_printf(b, "</time> (%.0f s)", page_num(root, "duration_s"));
+    }
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "interrupted")))
+        buf_puts(b, " &middot; <strong>interrupted: run again to resume"
+                    "</strong>");
+    buf_puts(b, "</p><ul class=\"counts\">");
+    tot = cJSON_GetObjectItemCaseSensitive(root, "totals");
+    states = cJSON_GetObjectItemCaseSensitive(tot, "states");
+    cJSON_ArrayForEach(s, states) {
+        buf_printf(b, "<li class=\"s-%s\">%.0f ", page_group(s->string),
+                   cJSON_IsNumber(s) ? s->valuedouble : 0);
+        page_esc(b, s->string);
+        buf_puts(b, "</li>");
+    }
+    buf_printf(b, "<li>%.0f jobs</li><li>estimated cost $%.2f</li>",
+               page_num(tot, "jobs"), page_num(tot, "estimated_cost"));
+    if (page_num(tot, "waiting") > 0)
+        buf_printf(b, "<li class=\"s-flight\">%.0f waiting for the next "
+                      "run</li>", page_num(tot, "waiting"));
+    if (page_num(tot, "sent_cost") > 0)
+        buf_printf(b, "<li>sent to fal $%.2f</li>", page_num(tot, "sent_cost"));
+    if (page_num(tot, "max_cost") > 0)
+        buf_printf(b, "<li>budget $%.2f</li>", page_num(tot, "max_cost"));
+    if (page_num(tot, "faults") > 0)
+        buf_printf(b, "<li>%.0f transient faults outlasted (%.0f s)</li>",
+                   page_num(tot, "faults"), page_num(tot, "fault_seconds"));
+    buf_puts(b, "</ul>");
+    buf_puts(b, "<nav id=\"filters\" hidden aria-label=\"filter by state\">"
+                "<button data-f=\"all\" aria-pressed=\"true\">All</button>"
+                "<button data-f=\"done\" aria-pressed=\"false\">Done</button>"
+                "<button data-f=\"failed\" aria-pressed=\"false\">Failed"
+                "</button><button data-f=\"rejected\" aria-pressed=\"false\">"
+                "Rejected</button><button data-f=\"flight\" "
+                "aria-pressed=\"false\">In flight</button></nav></header>"
+                "<main>\n");
+}
+
 int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
 {
     struct buf text = {0}, b = {0};
     struct page_ctx c = {0};
     struct util_atomic out;
     char *path = util_path_join(dir, "report.json");
-    const cJSON *tot, *states, *s;
+    const cJSON *tot;
     cJSON *root = cJSON_CreateObject();
     double n;
     int rc;
@@ -522,59 +594,7 @@ int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
         goto out;
     media_pool_drain(pool);
 
-    buf_puts(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                 "<meta name=\"viewport\" content=\"width=device-width, "
-                 "initial-scale=1\"><title>dubbatch: ");
-    page_esc(&b, page_str(root, "manifest"));
-    buf_printf(&b, "</title><style>%s</style></head><body><header><h1>dubbatch "
-                   "batch <code>", page_css);
-    page_esc(&b, page_str(root, "manifest"));
-    buf_puts(&b, "</code></h1><p class=\"meta\">");
-    page_esc(&b, page_str(root, "endpoint"));
-    if (page_str(root, "started_at")) {
-        buf_puts(&b, " &middot; ran <time datetime=\"");
-        page_esc(&b, page_str(root, "started_at"));
-        buf_puts(&b, "\">");
-        page_esc(&b, page_str(root, "started_at"));
-        buf_puts(&b, "</time> to <time datetime=\"");
-        page_esc(&b, page_str(root, "finished_at"));
-        buf_puts(&b, "\">");
-        page_esc(&b, page_str(root, "finished_at"));
-        buf_printf(&b, "</time> (%.0f s)", page_num(root, "duration_s"));
-    }
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "interrupted")))
-        buf_puts(&b, " &middot; <strong>interrupted: run again to resume"
-                     "</strong>");
-    buf_puts(&b, "</p><ul class=\"counts\">");
-    tot = cJSON_GetObjectItemCaseSensitive(root, "totals");
-    states = cJSON_GetObjectItemCaseSensitive(tot, "states");
-    cJSON_ArrayForEach(s, states) {
-        buf_printf(&b, "<li class=\"s-%s\">%.0f ", page_group(s->string),
-                   cJSON_IsNumber(s) ? s->valuedouble : 0);
-        page_esc(&b, s->string);
-        buf_puts(&b, "</li>");
-    }
-    buf_printf(&b, "<li>%.0f jobs</li><li>estimated cost $%.2f</li>",
-               page_num(tot, "jobs"), page_num(tot, "estimated_cost"));
-    if (page_num(tot, "waiting") > 0)
-        buf_printf(&b, "<li class=\"s-flight\">%.0f waiting for the next "
-                       "run</li>", page_num(tot, "waiting"));
-    if (page_num(tot, "sent_cost") > 0)
-        buf_printf(&b, "<li>sent to fal $%.2f</li>", page_num(tot, "sent_cost"));
-    if (page_num(tot, "max_cost") > 0)
-        buf_printf(&b, "<li>budget $%.2f</li>", page_num(tot, "max_cost"));
-    if (page_num(tot, "faults") > 0)
-        buf_printf(&b, "<li>%.0f transient faults outlasted (%.0f s)</li>",
-                   page_num(tot, "faults"), page_num(tot, "fault_seconds"));
-    buf_puts(&b, "</ul>");
-    buf_puts(&b, "<nav id=\"filters\" hidden aria-label=\"filter by state\">"
-                 "<button data-f=\"all\" aria-pressed=\"true\">All</button>"
-                 "<button data-f=\"done\" aria-pressed=\"false\">Done</button>"
-                 "<button data-f=\"failed\" aria-pressed=\"false\">Failed"
-                 "</button><button data-f=\"rejected\" aria-pressed=\"false\">"
-                 "Rejected</button><button data-f=\"flight\" "
-                 "aria-pressed=\"false\">In flight</button></nav></header>"
-                 "<main>\n");
+    page_header(&b, root);
     path = util_path_join(dir, "index.html");
     rc = util_atomic_open(&out, path, e);
     free(path);
@@ -584,6 +604,7 @@ int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
     c.out = out.f;
     /* The cards that need a person first, then the rest, each in manifest
      * order: two walks, still a job at a time. */
+    tot = cJSON_GetObjectItemCaseSensitive(root, "totals");
     n = page_num(tot, "needs_attention");
     if (n > 0) {
         fprintf(out.f, "<h2 class=\"section\">Needs attention (%.0f)</h2>\n",
