@@ -395,17 +395,68 @@ static void report_put(FILE *f, cJSON *item, int open)
  * memory of one job's record: report.json is one object with the batch's
  * fields, then "jobs" with one job per line, then "totals".
  */
+/* The batch's sums, counted as the jobs stream past. */
+struct report_tally {
+    cJSON *states;              /* jobs per state name */
+    double cost;                /* what the batch's requests cost */
+    double spent;               /* what was sent to fal, over every run */
+    int64_t faults, fault_ms;   /* transient faults outlasted */
+    int waiting;                /* jobs parked for the next run */
+    int attention;              /* jobs a person should look at */
+};
+
+static void report_tally_job(struct report_tally *t, const struct report_job *j)
+{
+    cJSON *c = cJSON_GetObjectItemCaseSensitive(t->states, j->state);
+
+    if (c)
+        cJSON_SetNumberValue(c, c->valuedouble + 1);
+    else
+        cJSON_AddNumberToObject(t->states, j->state, 1);
+    /* Shared jobs ride on another job's request: no cost of their own. */
+    if (j->plan && j->plan->verdict != PLAN_REJECT &&
+        !(j->st && j->st->shared_with))
+        t->cost += j->plan->cost;
+    if (j->st && j->plan && (j->st->request_id || j->st->acked) &&
+        !j->st->shared_with)
+        t->spent += j->plan->cost;
+    if (j->st) {
+        t->faults += j->st->faults;
+        t->fault_ms += j->st->fault_ms;
+        t->waiting += j->st->waiting != NULL;
+    }
+    t->attention += (j->st && j->st->waiting) ||
+                    strcmp(j->state, "FAILED") == 0 ||
+                    strcmp(j->state, "REJECTED") == 0 ||
+                    strcmp(j->state, "SKIPPED") == 0 ||
+                    strcmp(j->state, "CANCELLED") == 0;
+}
+
+static void report_tally_json(cJSON *tot, const struct report_tally *t,
+                              const struct report_batch *bt, size_t n)
+{
+    cJSON_AddNumberToObject(tot, "jobs", (double)n);
+    cJSON_AddNumberToObject(tot, "estimated_cost", t->cost);
+    /* What was sent to fal over every run of the batch, against its cap. */
+    cJSON_AddNumberToObject(tot, "sent_cost", t->spent);
+    if (bt->max_cost > 0)
+        cJSON_AddNumberToObject(tot, "max_cost", bt->max_cost);
+    cJSON_AddNumberToObject(tot, "waiting", t->waiting);
+    cJSON_AddNumberToObject(tot, "needs_attention", t->attention);
+    cJSON_AddNumberToObject(tot, "faults", (double)t->faults);
+    cJSON_AddNumberToObject(tot, "fault_seconds", t->fault_ms / 1000.0);
+}
+
 int report_write(const char *dir, const struct report_batch *bt,
                  const struct report_job *jobs, size_t n, struct dub_err *e)
 {
     struct util_atomic js, cs;
-    cJSON *head, *tot, *counts;
+    struct report_tally t = {0};
+    cJSON *head, *tot;
     struct buf row = {0};
     char *path;
-    double cost = 0, spent = 0;
-    int64_t faults = 0, fault_ms = 0;
     size_t i;
-    int rc, waiting = 0, attention = 0;
+    int rc;
 
     path = util_path_join(dir, "report.json");
     rc = util_atomic_open(&js, path, e);
@@ -429,52 +480,20 @@ int report_write(const char *dir, const struct report_batch *bt,
     cJSON_AddBoolToObject(head, "interrupted", bt->interrupted);
     report_put(js.f, head, 1);
     tot = cJSON_CreateObject();
-    counts = cJSON_AddObjectToObject(tot, "states");
+    t.states = cJSON_AddObjectToObject(tot, "states");
     fputs(",\"jobs\":[", js.f);
     report_csv_header(&row);
     fwrite(row.data, 1, row.len, cs.f);
     for (i = 0; i < n; i++) {
-        const struct report_job *j = &jobs[i];
-        cJSON *c = cJSON_GetObjectItemCaseSensitive(counts, j->state);
-
         fputs(i ? ",\n" : "\n", js.f);
-        report_put(js.f, report_job_json(j), 0);
+        report_put(js.f, report_job_json(&jobs[i]), 0);
         buf_reset(&row);
-        report_csv_row(&row, j);
+        report_csv_row(&row, &jobs[i]);
         fwrite(row.data, 1, row.len, cs.f);
-        if (c)
-            cJSON_SetNumberValue(c, c->valuedouble + 1);
-        else
-            cJSON_AddNumberToObject(counts, j->state, 1);
-        /* Shared jobs ride on another job's request: no cost of their own. */
-        if (j->plan && j->plan->verdict != PLAN_REJECT &&
-            !(j->st && j->st->shared_with))
-            cost += j->plan->cost;
-        if (j->st && j->plan && (j->st->request_id || j->st->acked) &&
-            !j->st->shared_with)
-            spent += j->plan->cost;
-        if (j->st) {
-            faults += j->st->faults;
-            fault_ms += j->st->fault_ms;
-            waiting += j->st->waiting != NULL;
-        }
-        attention += (j->st && j->st->waiting) ||
-                     strcmp(j->state, "FAILED") == 0 ||
-                     strcmp(j->state, "REJECTED") == 0 ||
-                     strcmp(j->state, "SKIPPED") == 0 ||
-                     strcmp(j->state, "CANCELLED") == 0;
+        report_tally_job(&t, &jobs[i]);
     }
     buf_release(&row);
-    cJSON_AddNumberToObject(tot, "jobs", (double)n);
-    cJSON_AddNumberToObject(tot, "estimated_cost", cost);
-    /* What was sent to fal over every run of the batch, against its cap. */
-    cJSON_AddNumberToObject(tot, "sent_cost", spent);
-    if (bt->max_cost > 0)
-        cJSON_AddNumberToObject(tot, "max_cost", bt->max_cost);
-    cJSON_AddNumberToObject(tot, "waiting", waiting);
-    cJSON_AddNumberToObject(tot, "needs_attention", attention);
-    cJSON_AddNumberToObject(tot, "faults", (double)faults);
-    cJSON_AddNumberToObject(tot, "fault_seconds", fault_ms / 1000.0);
+    report_tally_json(tot, &t, bt, n);
     fputs("\n],\"totals\":", js.f);
     report_put(js.f, tot, 0);
     fputs("}\n", js.f);
