@@ -1,14 +1,10 @@
 /*
- * manifest: reads a YAML manifest event by event (or a CSV one record by
- * record) into a small node tree, then walks the tree by the table of keys.
+ * manifest: a manifest read into a small node tree (yamltree.c from YAML,
+ * csv.c from CSV), then the tree walked by the table of keys.
  *
- * Nesting depth and aliases are counted as libyaml's events arrive, so a
- * hostile document is refused at the line where it crosses a limit, having
- * read no further; libyaml's own loader would first build the whole tree,
- * and its scanner slows down with every open bracket.  The file is parsed
- * once.  The walk is driven by what the table expects, never by what the
- * document nests, and an alias is a reference to the node it names, never a
- * copy, so a document cannot make the walk explode either.
+ * The walk is driven by what the table expects, never by what the document
+ * nests, and an alias is a reference to the node it names, never a copy, so
+ * a document cannot make the walk explode.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "manifest.h"
@@ -19,12 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yaml.h>
-
 #include "csv.h"
 #include "mtree.h"
 #include "outdir.h"
 #include "schema.h"
+#include "yamltree.h"
 
 struct manifest_ctx {
     struct mtree tree;   /* and the errors */
@@ -644,197 +639,6 @@ static void manifest_top(struct manifest_ctx *c, unsigned flags)
     manifest_output(c, flags);
 }
 
-/* ==== YAML =============================================================== */
-
-/* Anchors by name, for aliases: open addressing, grown at half full. */
-struct manifest_anchors {
-    char **names;
-    uint32_t *nodes;
-    size_t n, cap;
-};
-
-static size_t manifest_slot(const struct manifest_anchors *a,
-                            const char *name)
-{
-    size_t h = 2166136261u;
-    const unsigned char *p;
-
-    for (p = (const unsigned char *)name; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    for (h &= a->cap - 1; a->names[h] && strcmp(a->names[h], name) != 0;
-         h = (h + 1) & (a->cap - 1))
-        ;
-    return h;
-}
-
-static void manifest_anchor_set(struct manifest_anchors *a, const char *name,
-                                uint32_t node)
-{
-    size_t i;
-
-    if (2 * (a->n + 1) > a->cap) {
-        struct manifest_anchors big = {0};
-
-        big.cap = a->cap ? a->cap * 2 : 64;
-        big.names = xcalloc(big.cap, sizeof(*big.names));
-        big.nodes = xcalloc(big.cap, sizeof(*big.nodes));
-        for (i = 0; i < a->cap; i++) {
-            if (!a->names[i])
-                continue;
-            big.names[manifest_slot(&big, a->names[i])] = a->names[i];
-            big.nodes[manifest_slot(&big, a->names[i])] = a->nodes[i];
-        }
-        big.n = a->n;
-        free(a->names);
-        free(a->nodes);
-        *a = big;
-    }
-    i = manifest_slot(a, name);
-    if (!a->names[i]) {
-        a->names[i] = xstrdup(name);
-        a->n++;
-    }
-    a->nodes[i] = node; /* a later anchor of the same name wins */
-}
-
-static uint32_t manifest_anchor_get(const struct manifest_anchors *a,
-                                    const char *name)
-{
-    size_t i;
-
-    if (!a->cap)
-        return 0;
-    i = manifest_slot(a, name);
-    return a->names[i] ? a->nodes[i] : 0;
-}
-
-static void manifest_anchors_release(struct manifest_anchors *a)
-{
-    size_t i;
-
-    for (i = 0; i < a->cap; i++)
-        free(a->names[i]);
-    free(a->names);
-    free(a->nodes);
-}
-
-/* One event into the tree; -1 when reading must stop. */
-static int manifest_event(struct manifest_ctx *c, const yaml_event_t *ev,
-                          struct manifest_anchors *anchors,
-                          char **pending, int *docs, int *aliases)
-{
-    struct mtree *t = &c->tree;
-    uint32_t line = (uint32_t)ev->start_mark.line + 1;
-    uint32_t col = (uint32_t)ev->start_mark.column + 1;
-    const char *anchor = NULL;
-    uint32_t i, target;
-
-    switch (ev->type) {
-    case YAML_DOCUMENT_START_EVENT:
-        if (++*docs == 1)
-            return 0;
-        mtree_errf(&c->tree, line, col, NULL,
-                   "a second YAML document; a manifest is one");
-        c->tree.stop = "holds more than one YAML document";
-        return -1;
-    case YAML_SCALAR_EVENT:
-        i = mtree_scalar(t, (const char *)ev->data.scalar.value,
-                         ev->data.scalar.length,
-                         ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE,
-                         line, col);
-        if (ev->data.scalar.anchor)
-            manifest_anchor_set(anchors, (const char *)ev->data.scalar.anchor,
-                                i);
-        return 0;
-    case YAML_SEQUENCE_START_EVENT:
-    case YAML_MAPPING_START_EVENT:
-        if (t->depth >= MANIFEST_MAX_DEPTH) {
-            mtree_errf(&c->tree, line, col, NULL,
-                       "nested more than %d levels deep; refusing "
-                       "this manifest",
-                       MANIFEST_MAX_DEPTH);
-            c->tree.stop = "is nested too deeply";
-            return -1;
-        }
-        anchor = (const char *)(ev->type == YAML_SEQUENCE_START_EVENT
-                                    ? ev->data.sequence_start.anchor
-                                    : ev->data.mapping_start.anchor);
-        mtree_open(t,
-                   ev->type == YAML_SEQUENCE_START_EVENT ? MTREE_SEQ
-                                                         : MTREE_MAP,
-                   line, col);
-        /* Named when complete, so an alias cannot make a loop. */
-        pending[t->depth - 1] = anchor ? xstrdup(anchor) : NULL;
-        return 0;
-    case YAML_SEQUENCE_END_EVENT:
-    case YAML_MAPPING_END_EVENT:
-        i = mtree_close(t);
-        if (pending[t->depth]) {
-            manifest_anchor_set(anchors, pending[t->depth], i);
-            free(pending[t->depth]);
-            pending[t->depth] = NULL;
-        }
-        return 0;
-    case YAML_ALIAS_EVENT:
-        anchor = (const char *)ev->data.alias.anchor;
-        if (++*aliases > MANIFEST_MAX_ALIASES) {
-            mtree_errf(&c->tree, line, col, NULL,
-                       "more than %d YAML aliases; refusing to expand "
-                       "this manifest",
-                       MANIFEST_MAX_ALIASES);
-            c->tree.stop = "has too many YAML aliases";
-            return -1;
-        }
-        target = manifest_anchor_get(anchors, anchor);
-        if (!target) {
-            mtree_errf(&c->tree, line, col, NULL,
-                       "invalid YAML: alias '*%s' names no complete "
-                       "anchor before it",
-                       anchor);
-            c->tree.stop = "is not valid YAML";
-            return -1;
-        }
-        mtree_alias(t, target, line, col);
-        return 0;
-    default:
-        return 0;
-    }
-}
-
-static int manifest_yaml(struct manifest_ctx *c, const char *text,
-                         size_t len)
-{
-    struct manifest_anchors anchors = {0};
-    char *pending[MANIFEST_MAX_DEPTH] = {0};
-    yaml_parser_t p;
-    yaml_event_t ev;
-    int docs = 0, aliases = 0, rc = 0, done = 0;
-    size_t i;
-
-    yaml_parser_initialize(&p);
-    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-    while (!done && rc == 0) {
-        if (!yaml_parser_parse(&p, &ev)) {
-            mtree_errf(&c->tree, (uint32_t)p.problem_mark.line + 1,
-                       (uint32_t)p.problem_mark.column + 1, NULL,
-                       "invalid YAML: %s%s%s",
-                       p.problem ? p.problem : "syntax error",
-                       p.context ? " " : "", p.context ? p.context : "");
-            c->tree.stop = "is not valid YAML";
-            rc = -1;
-            break;
-        }
-        done = ev.type == YAML_STREAM_END_EVENT;
-        rc = manifest_event(c, &ev, &anchors, pending, &docs, &aliases);
-        yaml_event_delete(&ev);
-    }
-    yaml_parser_delete(&p);
-    for (i = 0; i < MANIFEST_MAX_DEPTH; i++)
-        free(pending[i]);
-    manifest_anchors_release(&anchors);
-    return rc;
-}
-
 /* ==== Loading ============================================================ */
 
 int manifest_load_flags(const char *path, unsigned flags, struct manifest *m,
@@ -865,7 +669,7 @@ int manifest_load_flags(const char *path, unsigned flags, struct manifest *m,
     if (strcmp(ext, "csv") == 0)
         rc = csv_manifest(text.data, text.len, &c.tree);
     else
-        rc = manifest_yaml(&c, text.data, text.len);
+        rc = yamltree_read(text.data, text.len, &c.tree);
     if (rc == 0)
         manifest_top(&c, flags);
     if (c.tree.nerrors > MANIFEST_MAX_ERRORS)

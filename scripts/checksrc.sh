@@ -27,7 +27,7 @@ only() {
 }
 only curl/ "pipeline/http.c"
 only sqlite3.h "pipeline/state.c pipeline/statejob.c pipeline/stateint.h"
-only yaml.h "pipeline/manifest.c"
+only yaml.h "pipeline/yamltree.c"
 # JSON is fal's protocol, the reports, the worker protocol (design.md
 # section 1) and the manifest's JSON Schema; every other module speaks C
 # structs.
