@@ -141,7 +141,7 @@ check("chaos: every piece of work submitted exactly once (%d works, %d "
       len(subs) == jobs and not twice, json.dumps(twice)[:1500])
 extra = [f for f in os.listdir(out)
          if not (f.endswith(".mp4") or f in ("report.json", "report.csv",
-                                             "index.html", "thumbs",
+                                             "index.html", "thumbs", "audio",
                                              ".dubbatch"))]
 check("chaos: nothing partial in the results folder", not extra, str(extra))
 check("chaos: the key never reached storage or the CDN",
