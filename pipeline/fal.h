@@ -194,6 +194,10 @@ enum fal_cancel {
     FAL_CANCEL_FAILED,    /* anything else: see fal_classify() */
 };
 enum fal_cancel fal_parse_cancel(const struct http_resp *r);
+/* 1 when r is the queue's answer for a request id it does not know (404
+ * {"status":"NOT_FOUND"}): a queue host that read the key, as opposed to a
+ * server that is not fal's queue at all. */
+int fal_not_found(const struct http_resp *r);
 
 /* ==== Failures ========================================================== */
 

@@ -371,3 +371,18 @@ enum fal_cancel fal_parse_cancel(const struct http_resp *r)
     cJSON_Delete(o);
     return c;
 }
+
+int fal_not_found(const struct http_resp *r)
+{
+    cJSON *o;
+    const char *st;
+    int found;
+
+    if (r->transport_failed || r->status != 404 || !r->body.len)
+        return 0;
+    o = cJSON_Parse(r->body.data);
+    st = fal_str(o, "status");
+    found = st && strcmp(st, "NOT_FOUND") == 0;
+    cJSON_Delete(o);
+    return found;
+}

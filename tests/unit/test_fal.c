@@ -557,6 +557,33 @@ static void parse_cancel(void)
     }
 }
 
+/* The queue's word for an id it does not know, against a 404 from a
+ * server that is not fal's queue: how preflight tells a wrong base URL. */
+static void not_found(void)
+{
+    static const struct cancel_case nf[] = {
+        {"status_404.http", 1},
+        {"cancel_404.http", 1},
+        {"app_404_detail.http", 0},
+        {"proxy_404_html.http", 0},
+        {"result_404_expired.http", 0},
+        {"status_in_queue.http", 0},
+        {"submit_401.http", 0},
+    };
+    struct http_resp r;
+    size_t i;
+
+    for (i = 0; i < DUB_ARRAY_LEN(nf); i++) {
+        char name[120];
+
+        if (load(nf[i].file, &r) < 0)
+            continue;
+        snprintf(name, sizeof(name), "not found: %s", nf[i].file);
+        test_cond(name, fal_not_found(&r) == (int)nf[i].want);
+        buf_release(&r.body);
+    }
+}
+
 static void parse_storage(void)
 {
     struct http_resp r;
@@ -1117,6 +1144,7 @@ int main(void)
     parse_status();
     parse_result();
     parse_cancel();
+    not_found();
     parse_storage();
     parse_listing();
     matching();
