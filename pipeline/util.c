@@ -57,11 +57,6 @@ int dub_err_prefix(struct dub_err *e, const char *fmt, ...)
     return -1;
 }
 
-void dub_err_clear(struct dub_err *e)
-{
-    memset(e, 0, sizeof(*e));
-}
-
 void dub_fatal(const char *fmt, ...)
 {
     va_list ap;
@@ -322,17 +317,6 @@ int util_atomic_close(struct util_atomic *a, int ok, struct dub_err *e)
     free(a->path);
     a->f = NULL;
     return rc;
-}
-
-int util_write_atomic(const char *path, const void *data, size_t len,
-                      struct dub_err *e)
-{
-    struct util_atomic a;
-
-    if (util_atomic_open(&a, path, e) < 0)
-        return -1;
-    fwrite(data, 1, len, a.f);
-    return util_atomic_close(&a, 1, e);
 }
 
 int util_mkdirs(const char *path, struct dub_err *e)
