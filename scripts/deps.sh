@@ -1,14 +1,17 @@
 #!/bin/sh
 # Installs the Debian packages that building, testing, the fixtures and the
-# demo need (node, npm and python3 come with the machine).  Idempotent: packages already present are not fetched again, and
-# the package lists are refreshed at most once per run.
+# demo need (node, npm and python3 come with the machine; man-db and zsh are
+# there to test the installed manual and completion).  Idempotent: packages
+# already present are not fetched again, and the package lists are refreshed
+# at most once per run.
 set -eu
 
 pkgs="build-essential pkg-config
 libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev
 libswresample-dev libavutil-dev libcurl4-openssl-dev libcjson-dev
 libyaml-dev libsqlite3-dev sqlite3 ffmpeg chromium
-libclang-rt-14-dev hyperfine"
+libclang-rt-14-dev hyperfine
+man-db groff-base zsh"
 
 missing=""
 for p in $pkgs; do

@@ -6,6 +6,7 @@ tests compare them, so an option cannot be added to one and not the others.
     python3 cli_options.py verbs DUBBATCH          the verbs, one a line
     python3 cli_options.py help DUBBATCH VERB      a verb's options, one a line
     python3 cli_options.py readme-check DUBBATCH TOP TMP
+    python3 cli_options.py man-check DUBBATCH TOP RENDERED_PAGE
                                                    PASS/FAIL lines
 """
 import os
@@ -180,6 +181,63 @@ def readme_check(dubbatch, top, tmp):
     return c.failed
 
 
+def man_sections(text):
+    """{heading: body} of a page rendered by man: sections start in column
+    0, subsections ("dubbatch VERB ...") in column 3."""
+    sections, name = {}, None
+    for line in text.splitlines():
+        m = re.match(r"(?:([A-Z][A-Z ]+)|   (\S.*))$", line)
+        if m:
+            name = (m.group(1) or m.group(2)).strip()
+            sections[name] = []
+        elif name:
+            sections[name].append(line)
+    return {k: "\n".join(v) for k, v in sections.items()}
+
+
+def manifest_keys(readme):
+    """The keys of README.md's manifest table (| key | where | meaning |)."""
+    keys, inside = [], False
+    for line in readme.splitlines():
+        if re.match(r"\|\s*key\s*\|\s*where\s*\|", line):
+            inside = True
+        elif inside and line.startswith("|"):
+            m = re.match(r"\|\s*`(\w+)`", line)
+            if m:
+                keys.append(m.group(1))
+        elif inside:
+            break
+    return keys
+
+
+def man_check(dubbatch, top, rendered):
+    c = Checks()
+    text = open(rendered).read()
+    sections = man_sections(text)
+    version = run([dubbatch, "--version"])[1].split()[-1]
+    c.check(re.search(r"^dubbatch %s\s" % re.escape(version), text, re.M),
+            "man: the page is for dubbatch %s" % version)
+    for verb in verbs(dubbatch):
+        heads = [h for h in sections if h.split()[:2] == ["dubbatch", verb]]
+        c.check(len(heads) == 1, "man: a section for '%s'" % verb,
+                "subsections: %s" % ", ".join(sections))
+        body = sections[heads[0]] if heads else ""
+        for opt in sorted(verb_help(dubbatch, verb)):
+            c.check(re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(opt), body),
+                    "man: %s %s is described under %s" % (verb, opt, verb))
+    codes = re.findall(r"^       ([0-9])\s", sections.get("EXIT STATUS", ""),
+                       re.M)
+    c.check(codes == list("012345"), "man: exit codes 0 to 5",
+            "found: %s" % codes)
+    body = sections.get("MANIFEST", "")
+    keys = manifest_keys(open(os.path.join(top, "README.md")).read())
+    c.check(len(keys) > 10, "README.md: the manifest's keys are found")
+    for key in keys:
+        c.check(re.search(r"^       %s\b" % key, body, re.M),
+                "man: the manifest key '%s'" % key)
+    return c.failed
+
+
 def main(argv):
     if argv[1] == "verbs":
         print("\n".join(verbs(argv[2])))
@@ -188,8 +246,10 @@ def main(argv):
             print(opt)
     elif argv[1] == "readme-check":
         readme_check(argv[2], argv[3], argv[4])
+    elif argv[1] == "man-check":
+        man_check(argv[2], argv[3], argv[4])
     else:
-        sys.exit("usage: cli_options.py verbs|help|readme-check ...")
+        sys.exit("usage: cli_options.py verbs|help|readme-check|man-check ...")
 
 
 if __name__ == "__main__":
