@@ -7,12 +7,19 @@
 #   make demo       a real batch against the bundled fake fal server
 #   make chaos      200 jobs through faults on every route and 10 SIGKILLs
 #   make bench      the benchmarks in scripts/bench-*.sh
-#   make install    into $(DESTDIR)$(PREFIX)/bin and .../libexec/dubbatch
+#   make install    the programs, the man page, bash and zsh completion and
+#                   the manifest schema, under $(DESTDIR)$(PREFIX)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 # dubbatch looks for dubbatch-media beside itself, then in ../libexec/dubbatch.
 LIBEXECDIR ?= $(PREFIX)/libexec/dubbatch
+MANDIR ?= $(PREFIX)/share/man
+# The manifest's JSON Schema and the example manifests beside it.
+DATADIR ?= $(PREFIX)/share/dubbatch
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+DATA = manifests/schema.json manifests/example.yaml manifests/example-tts.yaml
 BUILD ?= build
 CC ?= cc
 
@@ -140,14 +147,22 @@ bench: all fixtures
 	for b in scripts/bench-*.sh; do sh $$b || exit 1; done
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
-	cp $(BUILD)/dubbatch $(DESTDIR)$(BINDIR)/dubbatch
-	cp $(BUILD)/dubbatch-media $(DESTDIR)$(LIBEXECDIR)/dubbatch-media
-	chmod 755 $(DESTDIR)$(BINDIR)/dubbatch $(DESTDIR)$(LIBEXECDIR)/dubbatch-media
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 755 $(BUILD)/dubbatch $(DESTDIR)$(BINDIR)/dubbatch
+	install -m 755 $(BUILD)/dubbatch-media $(DESTDIR)$(LIBEXECDIR)/dubbatch-media
+	install -m 644 man/dubbatch.1 $(DESTDIR)$(MANDIR)/man1/dubbatch.1
+	install -m 644 $(DATA) $(DESTDIR)$(DATADIR)
+	install -m 644 completion/dubbatch.bash $(DESTDIR)$(BASHCOMPDIR)/dubbatch
+	install -m 644 completion/_dubbatch $(DESTDIR)$(ZSHCOMPDIR)/_dubbatch
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/dubbatch $(DESTDIR)$(LIBEXECDIR)/dubbatch-media
-	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
+	rm -f $(DESTDIR)$(BINDIR)/dubbatch $(DESTDIR)$(LIBEXECDIR)/dubbatch-media \
+	    $(DESTDIR)$(MANDIR)/man1/dubbatch.1 \
+	    $(DATA:manifests/%=$(DESTDIR)$(DATADIR)/%) \
+	    $(DESTDIR)$(BASHCOMPDIR)/dubbatch $(DESTDIR)$(ZSHCOMPDIR)/_dubbatch
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
 
 clean:
 	rm -rf build build-san build-fuzz tests/out

@@ -27,14 +27,16 @@ static void conform_usage(FILE *f)
             "usage: dubbatch conform [OPTIONS] IN -o OUT\n"
             "Makes IN fit the model's limits with the default policy (pad, "
             "loop, trim) and\nchecks the result.\n"
+            "\n"
             "  -o, --output OUT     where to write (.mp4 for video; .m4a or "
             "the stream's own\n"
             "                       extension for audio)\n"
             "  --endpoint E         audio-to-video (default) or text-to-video\n"
             "  --as video|audio     what IN is for (default: video)\n"
-            "  --media-timeout SEC  kill the worker after this (600)\n"
+            OPTS_HELP_MEDIA_TIMEOUT
+            "\n"
             "Exit 0 when OUT was written (or IN already fits), 1 when IN "
-            "cannot be made to fit.\n");
+            "cannot be made\nto fit, 2 on usage errors.\n");
 }
 
 /* What a worker said about one file. */
@@ -96,7 +98,7 @@ int cmd_conform(int argc, char **argv)
     enum plan_endpoint ep = PLAN_A2V;
     const struct plan_limits *lim;
     const char *in, *out = NULL;
-    double timeout = OPTS_MEDIA_TIMEOUT_MS / 1000.0;
+    int64_t timeout_ms = OPTS_MEDIA_TIMEOUT_MS;
     struct media_pool *pool;
     struct dub_err e = {0};
     struct facts f, got;
@@ -124,7 +126,7 @@ int cmd_conform(int argc, char **argv)
             audio = strcmp(optarg, "audio") == 0;
             break;
         case 't':
-            if (opts_double("--media-timeout", optarg, 0.1, 86400, &timeout) < 0)
+            if (opts_media_timeout(optarg, &timeout_ms) < 0)
                 return EXIT_USAGE;
             break;
         case 'h':
@@ -145,7 +147,7 @@ int cmd_conform(int argc, char **argv)
         fprintf(stderr, "dubbatch: text-to-video takes no audio file\n");
         return EXIT_USAGE;
     }
-    pool = media_pool_new(1, (int64_t)(timeout * 1000));
+    pool = media_pool_new(1, timeout_ms);
     if (conform_ask(pool, in, NULL, NULL, 0, NULL, &f, &e) < 0) {
         fprintf(stderr, "dubbatch: %s\n", e.msg);
         goto out;

@@ -27,23 +27,27 @@ static void run_usage(FILE *f)
             "usage: dubbatch run [OPTIONS] MANIFEST\n"
             "Runs the batch: probe, conform, upload, submit, poll, download, "
             "report.\nRun it again at any time to resume.\n"
+            "\n"
             "  --concurrency N      jobs holding a fal slot (manifest, else 2)\n"
             "  --max-fail N         stop starting work after N failures\n"
             "  --max-cost USD       skip work that would pass this estimate\n"
             "  --job-timeout MIN    stop waiting for a request after this (120);\n"
             "                       it waits for the next run, still bound to it\n"
-            "  --retry-for DURATION how long one call outlasts transient faults\n"
+            "  --retry-for DURATION\n"
+            "                       how long one call outlasts transient faults\n"
             "                       (15m; e.g. 90s, 2h)\n"
             "  --resubmit-failed    submit again, and pay again for, requests fal\n"
             "                       failed for a reason that would recur\n"
             "  --poll-interval SEC  first status poll interval (2; grows to 30)\n"
-            "  --media-jobs N       media worker processes (default: CPUs)\n"
-            "  --key-file F         the fal key (else FAL_KEY, or FAL_KEY_ID "
-            "and FAL_KEY_SECRET)\n"
-            "  --fal-queue-url U, --fal-rest-url U, --fal-api-url U\n"
-            "  --log-format text|json, -q (warnings only), -v (debug)\n"
+            OPTS_HELP_MEDIA_JOBS OPTS_HELP_MEDIA_TIMEOUT OPTS_HELP_FAL
+            "  --log-format text|json\n"
+            "                       one line per event, as text (default) or "
+            "JSON\n"
+            "  -q                   warnings and errors only\n"
+            "  -v                   debug lines too\n"
             "  --output-dir-ok      write results outside the batch's folder "
             "or in a\n                       system folder\n"
+            "\n"
             "Exit 0 all done, 1 some failed or rejected, 2 usage, 3 invalid "
             "manifest,\n4 interrupted (run again to resume), 5 output "
             "folder in use.\n");
@@ -91,6 +95,7 @@ int cmd_run(int argc, char **argv)
         {"resubmit-failed", no_argument, NULL, 'S'},
         {"poll-interval", required_argument, NULL, 'P'},
         {"media-jobs", required_argument, NULL, 'j'},
+        {"media-timeout", required_argument, NULL, 't'},
         {"key-file", required_argument, NULL, 'k'},
         {"fal-queue-url", required_argument, NULL, 'Q'},
         {"fal-rest-url", required_argument, NULL, 'R'},
@@ -107,6 +112,7 @@ int cmd_run(int argc, char **argv)
     int c, media_jobs = opts_default_media_jobs(), concurrency = 0, rc, lockfd;
     double poll = 2.0, timeout_min = 120;
     unsigned flags = MANIFEST_CHECK_OUTPUT;
+    int64_t media_timeout_ms = OPTS_MEDIA_TIMEOUT_MS;
     struct manifest m;
     struct buf errors = {0};
     struct dub_err e = {0};
@@ -116,7 +122,7 @@ int cmd_run(int argc, char **argv)
     struct state *st = NULL;
     pid_t holder;
 
-    while ((c = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hj:qv", longopts, NULL)) != -1) {
         switch (c) {
         case 'c':
             if (opts_int("--concurrency", optarg, 1, 1000, &concurrency) < 0)
@@ -148,7 +154,11 @@ int cmd_run(int argc, char **argv)
             o.resubmit_failed = 1;
             break;
         case 'j':
-            if (opts_int("--media-jobs", optarg, 1, 256, &media_jobs) < 0)
+            if (opts_media_jobs(optarg, &media_jobs) < 0)
+                return EXIT_USAGE;
+            break;
+        case 't':
+            if (opts_media_timeout(optarg, &media_timeout_ms) < 0)
                 return EXIT_USAGE;
             break;
         case 'k': key_file = optarg; break;
@@ -217,7 +227,7 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     remote_set_retry(r, o.retry_for_ms, o.backoff_ms, o.backoff_cap_ms);
-    pool = media_pool_new(media_jobs, OPTS_MEDIA_TIMEOUT_MS);
+    pool = media_pool_new(media_jobs, media_timeout_ms);
     rc = runner_run(&m, st, r, pool, &o);
 out:
     media_pool_free(pool);

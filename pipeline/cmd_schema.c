@@ -15,14 +15,15 @@ int cmd_schema(int argc, char **argv)
 {
     struct buf md = {0};
     char *json;
+    int help = argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+                             strcmp(argv[1], "-h") == 0);
 
     if (argc > 2 || (argc == 2 && strcmp(argv[1], "--markdown") != 0)) {
-        fprintf(argc == 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr,
+        fprintf(help ? stdout : stderr,
                 "usage: dubbatch schema [--markdown]\n"
                 "Prints the JSON Schema of a manifest (manifests/schema.json"
                 "), or with\n--markdown the table of manifest keys.\n");
-        return argc == 2 && strcmp(argv[1], "--help") == 0 ? EXIT_DONE
-                                                           : EXIT_USAGE;
+        return help ? EXIT_DONE : EXIT_USAGE;
     }
     if (argc == 2) {
         schema_markdown(&md);

@@ -204,15 +204,16 @@ static void validate_usage(FILE *f)
     fprintf(f,
             "usage: dubbatch validate [OPTIONS] MANIFEST\n"
             "Probes and plans every job; uploads and spends nothing.\n"
+            "\n"
             "  --json               print the verdicts as JSON\n"
             "  --conform            also write the conformed inputs to\n"
             "                       <output_dir>/.dubbatch/work and check them\n"
-            "  --media-jobs N       media worker processes (default: CPUs)\n"
-            "  --media-timeout SEC  kill a worker stuck on one file (600)\n"
+            OPTS_HELP_MEDIA_JOBS OPTS_HELP_MEDIA_TIMEOUT
             "  --output-dir-ok      accept an output_dir outside the batch's "
             "folder or\n                       in a system folder\n"
-            "Exit 0 when every job can run, 1 when some are rejected, 3 when "
-            "the manifest is invalid, 2 on usage errors.\n");
+            "\n"
+            "Exit 0 when every job can run, 1 when some are rejected, 2 on "
+            "usage errors,\n3 when the manifest is invalid.\n");
 }
 
 int cmd_validate(int argc, char **argv)
@@ -234,7 +235,8 @@ int cmd_validate(int argc, char **argv)
     struct validate_job *jobs;
     int c, json = 0, conform = 0, media_jobs = opts_default_media_jobs();
     int counts[3] = {0, 0, 0};
-    double timeout = OPTS_MEDIA_TIMEOUT_MS / 1000.0, cost = 0, billed = 0;
+    int64_t timeout_ms = OPTS_MEDIA_TIMEOUT_MS;
+    double cost = 0, billed = 0;
     unsigned flags = MANIFEST_CHECK_OUTPUT;
     size_t i;
 
@@ -247,11 +249,11 @@ int cmd_validate(int argc, char **argv)
             conform = 1;
             break;
         case 'j':
-            if (opts_int("--media-jobs", optarg, 1, 256, &media_jobs) < 0)
+            if (opts_media_jobs(optarg, &media_jobs) < 0)
                 return EXIT_USAGE;
             break;
         case 't':
-            if (opts_double("--media-timeout", optarg, 0.1, 86400, &timeout) < 0)
+            if (opts_media_timeout(optarg, &timeout_ms) < 0)
                 return EXIT_USAGE;
             break;
         case 'O':
@@ -279,7 +281,7 @@ int cmd_validate(int argc, char **argv)
     buf_release(&errors);
 
     inputs_collect(&in, &m);
-    pool = media_pool_new(media_jobs, (int64_t)(timeout * 1000));
+    pool = media_pool_new(media_jobs, timeout_ms);
     inputs_probe(&in, pool, conform);
 
     jobs = xcalloc(m.njobs, sizeof(*jobs));

@@ -12,7 +12,6 @@
 
 static enum log_level log_min = LOG_INFO;
 static enum log_format log_fmt = LOG_TEXT;
-static FILE *log_stream;
 
 static const char *const log_names[] = {"debug", "info", "warn", "error"};
 
@@ -25,11 +24,6 @@ void log_setup(enum log_level min, enum log_format fmt)
 int log_enabled(enum log_level level)
 {
     return level >= log_min && level < LOG_QUIET;
-}
-
-void log_set_stream(FILE *f)
-{
-    log_stream = f;
 }
 
 /* Control characters would let a file name or a server message forge log
@@ -106,8 +100,8 @@ static void log_line(enum log_level level, const char *job, const char *state,
         log_text_clean(&line, msg);
         buf_puts(&line, "\n");
     }
-    fwrite(line.data, 1, line.len, log_stream ? log_stream : stderr);
-    fflush(log_stream ? log_stream : stderr);
+    fwrite(line.data, 1, line.len, stderr);
+    fflush(stderr);
     buf_release(&line);
     free(msg);
 }

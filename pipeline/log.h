@@ -17,8 +17,6 @@ enum log_format { LOG_TEXT, LOG_JSON };
  * per process. */
 void log_setup(enum log_level min, enum log_format fmt);
 int log_enabled(enum log_level level);
-/* Redirects log lines (default stderr); for tests and the progress line. */
-void log_set_stream(FILE *f);
 
 void log_write(enum log_level level, const char *job, const char *fmt, ...)
     DUB_PRINTF(3, 4);

@@ -64,6 +64,21 @@ int opts_duration(const char *flag, const char *arg, int64_t lo_ms,
     return 0;
 }
 
+int opts_media_jobs(const char *arg, int *out)
+{
+    return opts_int("--media-jobs", arg, 1, 256, out);
+}
+
+int opts_media_timeout(const char *arg, int64_t *ms)
+{
+    double sec;
+
+    if (opts_double("--media-timeout", arg, 0.1, 86400, &sec) < 0)
+        return -1;
+    *ms = (int64_t)(sec * 1000);
+    return 0;
+}
+
 int opts_default_media_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);

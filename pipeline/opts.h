@@ -12,6 +12,29 @@
  * re-encode of 60 s on one slow core fits; a hung demuxer does not. */
 #define OPTS_MEDIA_TIMEOUT_MS (600 * 1000)
 
+/* The help lines of the options every verb that starts media workers
+ * takes, so each verb words them alike. */
+#define OPTS_HELP_MEDIA_JOBS \
+    "  -j, --media-jobs N   media worker processes (default: online CPUs)\n"
+#define OPTS_HELP_MEDIA_TIMEOUT \
+    "  --media-timeout SEC  kill a worker stuck on one file (600)\n"
+
+/* The help lines of the options that say how to reach fal (falcfg.h). */
+#define OPTS_HELP_FAL                                                    \
+    "  --key-file F         the fal key, in a private file (else FAL_KEY,\n" \
+    "                       or FAL_KEY_ID and FAL_KEY_SECRET)\n"            \
+    "  --fal-queue-url U    fal's queue (FAL_QUEUE_URL; "                   \
+    "https://queue.fal.run)\n"                                              \
+    "  --fal-rest-url U     fal's storage (FAL_REST_URL; "                  \
+    "https://rest.fal.ai)\n"                                                \
+    "  --fal-api-url U      fal's platform (FAL_API_URL; "                  \
+    "https://api.fal.ai)\n"
+
+/* Parses --media-jobs N; prints the error and returns -1. */
+int opts_media_jobs(const char *arg, int *out);
+/* Parses --media-timeout SEC into milliseconds; prints the error and
+ * returns -1. */
+int opts_media_timeout(const char *arg, int64_t *ms);
 /* Parses a whole number in [lo, hi]; prints the error and returns -1. */
 int opts_int(const char *flag, const char *arg, long lo, long hi, int *out);
 /* Parses a number in [lo, hi]; prints the error and returns -1. */

@@ -57,11 +57,6 @@ int dub_err_prefix(struct dub_err *e, const char *fmt, ...)
     return -1;
 }
 
-void dub_err_clear(struct dub_err *e)
-{
-    memset(e, 0, sizeof(*e));
-}
-
 void dub_fatal(const char *fmt, ...)
 {
     va_list ap;

@@ -56,7 +56,6 @@ int dub_errf(struct dub_err *e, enum dub_code code, const char *fmt, ...)
     DUB_PRINTF(3, 4);
 /* Prefixes e->msg with "prefix: "; returns -1 so it can end a failure path. */
 int dub_err_prefix(struct dub_err *e, const char *fmt, ...) DUB_PRINTF(2, 3);
-void dub_err_clear(struct dub_err *e);
 
 /* Print "dubbatch: msg" (with strerror(errno) when fmt ends in ':'), exit 2. */
 DUB_NORETURN void dub_fatal(const char *fmt, ...) DUB_PRINTF(1, 2);
@@ -112,10 +111,10 @@ int util_read_file(const char *path, size_t max, struct buf *b,
 /* Writes data to path atomically: a temporary beside it, fsync, rename. */
 int util_write_atomic(const char *path, const void *data, size_t len,
                       struct dub_err *e);
-/* The same in pieces, for what is too large to build in memory first:
- * write to a.f between util_atomic_open() and util_atomic_close(), which
- * syncs and renames it into place, or with ok 0 (or after a failed write)
- * removes it.  Both free what open allocated. */
+/* Writes a file atomically, in pieces, so a reader never sees it
+ * half-written: write to a.f between util_atomic_open() and
+ * util_atomic_close(), which syncs and renames it into place, or with ok 0
+ * (or after a failed write) removes it.  Both free what open allocated. */
 struct util_atomic {
     FILE *f;
     char *path, *tmp;

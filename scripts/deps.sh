@@ -1,15 +1,18 @@
 #!/bin/sh
 # Installs the Debian packages that building, testing, the fixtures and the
 # demo need (node, npm and python3 come with the machine; the tests check
-# manifests/schema.json with Debian's python3-jsonschema and python3-yaml).  Idempotent: packages already present are not fetched again, and
-# the package lists are refreshed at most once per run.
+# manifests/schema.json with Debian's python3-jsonschema and python3-yaml,
+# and the installed manual and completion with man-db and zsh).
+# Idempotent: packages already present are not fetched again, and the
+# package lists are refreshed at most once per run.
 set -eu
 
 pkgs="build-essential pkg-config
 libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev
 libswresample-dev libavutil-dev libcurl4-openssl-dev libcjson-dev
 libyaml-dev libsqlite3-dev sqlite3 ffmpeg chromium clang
-libclang-rt-14-dev hyperfine python3-jsonschema python3-yaml"
+libclang-rt-14-dev hyperfine python3-jsonschema python3-yaml
+man-db groff-base zsh"
 
 missing=""
 for p in $pkgs; do

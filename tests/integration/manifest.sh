@@ -291,7 +291,7 @@ if [ -s "$M/demo.csv" ]; then
         "len(d['jobs']) == 6 and [x['state'] for x in d['jobs']].count('DONE') == 5 and j['not-a-video']['state'] == 'REJECTED'"
     [ -s "$M/demo-out/uhd-too-long.mp4" ] && pass "the CSV demo: results land in <name>-out" ||
         fail "the CSV demo: results land in <name>-out" "$(ls "$M/demo-out")"
-    expect_exit "status reads a CSV manifest" 0 "$DUBBATCH" status "$M/demo.csv"
+    expect_exit "status reads a CSV manifest (exit 1: one job rejected)" 1 "$DUBBATCH" status "$M/demo.csv"
 else
     skip "the demo batch as CSV" "python3-yaml is not installed for /usr/bin/python3 (scripts/deps.sh installs it)"
 fi

@@ -61,7 +61,7 @@ stat_is "no Authorization header reached storage or the CDN" "d['violations'] ==
 
 expect_exit "a second run has nothing left to do" 1 run "$M/a2v.yaml"
 stat_is "a second run submits and uploads nothing" "d['jobs'] == 3 and d['requests']['submit'] == 3 and d['uploads'] == 6"
-expect_exit "status reads the state" 0 "$DUBBATCH" status "$M/a2v.yaml"
+expect_exit "status reads the state (exit 1: a job was rejected)" 1 "$DUBBATCH" status "$M/a2v.yaml"
 contains "status counts per state" "$T/out" "DONE        4"
 contains "status names what needs attention" "$T/out" "broken"
 
@@ -215,7 +215,7 @@ kill -9 "$pid"
 wait "$pid" 2>/dev/null
 expect_exit "a stale lock (dead holder) is taken over: cancel" 0 "$DUBBATCH" cancel "$M/a2v.yaml"
 contains "cancel names what it cancelled" "$T/out" "cancelled (request"
-expect_exit "status after cancel" 0 "$DUBBATCH" status "$M/out"
+expect_exit "status after cancel (exit 4: the killed run left work)" 4 "$DUBBATCH" status "$M/out"
 contains "status shows the cancelled jobs" "$T/out" "CANCELLED"
 
 # Requests fal no longer knows (404 on cancel): recorded, not a failure.
@@ -229,7 +229,7 @@ wait "$pid" 2>/dev/null
 start --port "${FAKE_URL##*:}" # the same address, none of those requests
 expect_exit "cancel of requests fal no longer knows" 0 "$DUBBATCH" cancel "$M/a2v.yaml"
 contains "cancel says fal no longer knows them" "$T/out" "fal no longer knows request"
-expect_exit "status after cancelling forgotten requests" 0 "$DUBBATCH" status "$M/out"
+expect_exit "status after cancelling forgotten requests (exit 4: work left)" 4 "$DUBBATCH" status "$M/out"
 contains "forgotten requests are recorded as cancelled" "$T/out" "fal no longer knows the request"
 
 # The budget: work that would pass --max-cost is skipped, not failed.
