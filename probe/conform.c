@@ -29,6 +29,8 @@
 #include <libavutil/channel_layout.h>
 #include <libavutil/opt.h>
 
+#include "lav.h"
+
 /* libx264 settings.  CRF 18 is visually lossless for talking heads, which
  * matters because the model re-renders the mouth from what it is given;
  * "fast" is within a few percent of "medium" in size at that CRF and
@@ -58,15 +60,6 @@ struct conv {
     int64_t want;       /* frames (video) or samples (audio) to write */
     int64_t done;
 };
-
-static int conform_error(struct dub_err *e, const char *in, const char *what,
-                         int ret)
-{
-    char buf[AV_ERROR_MAX_STRING_SIZE];
-
-    av_strerror(ret, buf, sizeof(buf));
-    return dub_errf(e, DUB_EMEDIA, "conform '%s': %s: %s", in, what, buf);
-}
 
 /* ==== Filter descriptions (pure) ======================================== */
 
@@ -128,26 +121,12 @@ void conform_audio_filters(const struct facts *f, const struct plan_audio *pa,
 
 /* ==== Shared stages ===================================================== */
 
-/* A local input may open nothing but itself; an https input (manifests
- * allow them) only https. */
-static void conform_whitelist(AVDictionary **opts, const char *in)
-{
-    av_dict_set(opts, "protocol_whitelist",
-                util_starts_with(in, "https://") ? "https,tls,tcp" : "file", 0);
-}
-
 static int conform_open_input(struct conv *c, const char *in, int index)
 {
-    AVDictionary *opts = NULL;
     const AVCodec *codec;
     int ret;
 
-    conform_whitelist(&opts, in);
-    ret = avformat_open_input(&c->ic, in, NULL, &opts);
-    av_dict_free(&opts);
-    if (ret < 0)
-        return ret;
-    if ((ret = avformat_find_stream_info(c->ic, NULL)) < 0)
+    if ((ret = lav_open_input(&c->ic, in)) < 0)
         return ret;
     if (index < 0 || (unsigned)index >= c->ic->nb_streams)
         return AVERROR_STREAM_NOT_FOUND;
@@ -370,13 +349,9 @@ static int conform_finish(const char *tmp, const char *out, int ret,
 {
     if (ret < 0) {
         unlink(tmp);
-        return conform_error(e, in, "cannot conform", ret);
+        return lav_error(e, ret, "conform '%s': cannot conform", in);
     }
-    if (rename(tmp, out) < 0) {
-        unlink(tmp);
-        return dub_errf(e, DUB_EIO, "cannot rename '%s' to '%s'", tmp, out);
-    }
-    return 0;
+    return lav_commit(tmp, out, e);
 }
 
 /* ==== Stream copy (remux.c) ============================================= */
@@ -385,17 +360,11 @@ static int conform_remux(const char *in, int index, const char *out,
                          struct dub_err *e)
 {
     struct conv c = {0};
-    char *tmp = xasprintf("%s.tmp.%ld", out, (long)getpid());
-    AVDictionary *opts = NULL;
+    char *tmp = lav_tmp_name(out);
     AVStream *ist;
     int ret, rc;
 
-    conform_whitelist(&opts, in);
-    ret = avformat_open_input(&c.ic, in, NULL, &opts);
-    av_dict_free(&opts);
-    if (ret < 0)
-        goto end;
-    if ((ret = avformat_find_stream_info(c.ic, NULL)) < 0)
+    if ((ret = lav_open_input(&c.ic, in)) < 0)
         goto end;
     if (index < 0 || (unsigned)index >= c.ic->nb_streams) {
         ret = AVERROR_STREAM_NOT_FOUND;
@@ -495,7 +464,7 @@ int conform_video(const char *in, const struct facts *f,
     if (pv->step == PLAN_REMUX)
         return conform_remux(in, f->video.index, out, e);
 
-    tmp = xasprintf("%s.tmp.%ld", out, (long)getpid());
+    tmp = lav_tmp_name(out);
     c.frame = av_frame_alloc();
     c.filt = av_frame_alloc();
     c.pkt = av_packet_alloc();
@@ -596,6 +565,18 @@ end:
     return ret;
 }
 
+int conform_audio_encode(const char *in, const struct facts *f,
+                         const struct plan_audio *pa, const char *out,
+                         struct dub_err *e)
+{
+    char *tmp = lav_tmp_name(out);
+    int ret = conform_audio_once(in, f, pa, pa->bitrate, tmp, out);
+    int rc = conform_finish(tmp, out, ret, in, e);
+
+    free(tmp);
+    return rc;
+}
+
 int conform_audio(const char *in, const struct facts *f,
                   const struct plan_audio *pa, const char *out,
                   struct dub_err *e)
@@ -611,7 +592,7 @@ int conform_audio(const char *in, const struct facts *f,
         return dub_errf(e, DUB_EMEDIA, "'%s' has no audio stream", in);
     if (pa->step == PLAN_REMUX)
         return conform_remux(in, f->audio.index, out, e);
-    tmp = xasprintf("%s.tmp.%ld", out, (long)getpid());
+    tmp = lav_tmp_name(out);
     for (tries = 0; tries < CONFORM_AUDIO_RETRIES; tries++) {
         ret = conform_audio_once(in, f, pa, bitrate, tmp, out);
         if (ret < 0 || stat(tmp, &st) < 0 || st.st_size <= limit)
