@@ -53,7 +53,8 @@ static const struct wire_field wire_facts_fields[] = {
     F_STR(facts, container), F_STR(facts, container_short),
     F_I64(facts, size), F_DBL(facts, duration),
     F_INT(facts, duration_estimated), F_INT(facts, nb_audio),
-    F_INT(facts, has_cover),
+    F_INT(facts, has_cover), F_STR(facts, tag_fingerprint),
+    F_STR(facts, tag_request),
 };
 
 static const struct wire_field wire_stream_fields[] = {
@@ -76,6 +77,13 @@ static const struct wire_field wire_pa_fields[] = {
     F_INT(plan_audio, bitrate), F_INT(plan_audio, sample_rate),
     F_INT(plan_audio, channels), F_DBL(plan_audio, in_duration),
     F_DBL(plan_audio, duration), F_STR(plan_audio, ext),
+};
+
+static const struct wire_field wire_delivery_fields[] = {
+    F_DBL(scene_delivery, picture_seconds),
+    F_DBL(scene_delivery, audio_seconds), F_DBL(scene_delivery, audio_cut),
+    F_DBL(scene_delivery, audio_short), F_INT(scene_delivery, audio_encoded),
+    F_STR(scene_delivery, audio_codec),
 };
 
 static void wire_put(cJSON *obj, const void *base,
@@ -228,7 +236,7 @@ static int wire_pa_get(const cJSON *obj, struct plan_audio *a)
 
 static const char *const wire_op_names[WIRE_NOPS] = {
     [WIRE_PROBE] = "probe", [WIRE_HASH] = "hash", [WIRE_THUMB] = "thumb",
-    [WIRE_CONFORM] = "conform",
+    [WIRE_CONFORM] = "conform", [WIRE_DELIVER] = "deliver",
 };
 
 static char *wire_print(cJSON *o)
@@ -278,6 +286,16 @@ char *wire_task_line(const struct wire_task *t)
         cJSON_AddItemToObject(o, "plan", t->audio ? wire_plan_audio(&t->pa)
                                                   : wire_plan_video(&t->pv));
     }
+    if (t->op == WIRE_DELIVER) {
+        if (t->dub)
+            cJSON_AddStringToObject(o, "dub", t->dub);
+        cJSON_AddBoolToObject(o, "model_audio", t->model_audio);
+        cJSON_AddBoolToObject(o, "mov", t->mov);
+        if (t->fingerprint)
+            cJSON_AddStringToObject(o, "fingerprint", t->fingerprint);
+        if (t->request)
+            cJSON_AddStringToObject(o, "request", t->request);
+    }
     text = wire_print(o);
     line = xasprintf("%s\n", text);
     free(text);
@@ -318,7 +336,20 @@ int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
         dub_errf(e, DUB_EINTERNAL, "%s task without a path", op);
         goto out;
     }
-    if ((t->op == WIRE_THUMB || t->op == WIRE_CONFORM) && !t->out) {
+    if (t->op == WIRE_DELIVER) {
+        t->dub = wire_dup(o, "dub");
+        t->model_audio =
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "model_audio"));
+        t->mov = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "mov"));
+        t->fingerprint = wire_dup(o, "fingerprint");
+        t->request = wire_dup(o, "request");
+        if (!t->model_audio && !t->dub) {
+            dub_errf(e, DUB_EINTERNAL, "deliver task without a dub");
+            goto out;
+        }
+    }
+    if ((t->op == WIRE_THUMB || t->op == WIRE_CONFORM ||
+         t->op == WIRE_DELIVER) && !t->out) {
         dub_errf(e, DUB_EINTERNAL, "%s task without an output", op);
         goto out;
     }
@@ -343,7 +374,10 @@ void wire_task_release(struct wire_task *t)
 {
     free((char *)t->path);
     free((char *)t->out);
-    t->path = t->out = NULL;
+    free((char *)t->dub);
+    free((char *)t->fingerprint);
+    free((char *)t->request);
+    t->path = t->out = t->dub = t->fingerprint = t->request = NULL;
 }
 
 char *wire_reply_line(const struct wire_reply *r)
@@ -361,6 +395,9 @@ char *wire_reply_line(const struct wire_reply *r)
         cJSON_AddItemToObject(o, "facts", wire_facts(&r->facts));
     if (r->sha256[0])
         cJSON_AddStringToObject(o, "sha256", r->sha256);
+    if (r->has_delivery)
+        wire_put(cJSON_AddObjectToObject(o, "delivery"), &r->delivery,
+                 wire_delivery_fields, DUB_ARRAY_LEN(wire_delivery_fields));
     return wire_print(o);
 }
 
@@ -369,6 +406,7 @@ int wire_reply_parse(const char *line, struct wire_reply *r)
     cJSON *o = cJSON_Parse(line);
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(o, "code");
+    const cJSON *it;
     const char *s;
 
     memset(r, 0, sizeof(*r));
@@ -391,6 +429,12 @@ int wire_reply_parse(const char *line, struct wire_reply *r)
     s = wire_str(o, "sha256");
     if (s && strlen(s) == 64)
         memcpy(r->sha256, s, 65);
+    it = cJSON_GetObjectItemCaseSensitive(o, "delivery");
+    if (cJSON_IsObject(it)) {
+        r->has_delivery = 1;
+        wire_get(it, &r->delivery, wire_delivery_fields,
+                 DUB_ARRAY_LEN(wire_delivery_fields));
+    }
     cJSON_Delete(o);
     return 0;
 }

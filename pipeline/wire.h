@@ -14,6 +14,7 @@
 
 #include "facts.h"
 #include "plan.h"
+#include "scene.h"
 #include "util.h"
 
 struct cJSON;
@@ -24,6 +25,8 @@ enum wire_op {
     WIRE_HASH,     /* path -> sha256 */
     WIRE_THUMB,    /* path, at, max_w -> a JPEG at out */
     WIRE_CONFORM,  /* path (the input), facts, plan -> out, facts of out */
+    WIRE_DELIVER,  /* path (the picture), dub or its own audio -> out,
+                      facts of out, delivery */
     WIRE_NOPS
 };
 
@@ -42,6 +45,11 @@ struct wire_task {
     struct facts facts;        /* conform: of path */
     struct plan_video pv;
     struct plan_audio pa;
+    const char *dub;           /* deliver: the studio's audio */
+    int model_audio;           /* deliver: 1 takes path's own audio */
+    int mov;                   /* deliver: 1 QuickTime, 0 MP4 */
+    const char *fingerprint;   /* deliver: tags written into out */
+    const char *request;
 };
 
 /* One reply.  err is set when ok is 0. */
@@ -52,6 +60,8 @@ struct wire_reply {
     int has_facts;
     struct facts facts;        /* probe, conform */
     char sha256[65];           /* hash */
+    int has_delivery;
+    struct scene_delivery delivery; /* deliver */
 };
 
 /* The task as one line with its newline; caller frees. */
