@@ -8,7 +8,7 @@ pkgs="build-essential pkg-config
 libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev
 libswresample-dev libavutil-dev libcurl4-openssl-dev libcjson-dev
 libyaml-dev libsqlite3-dev sqlite3 ffmpeg chromium
-libclang-rt-14-dev hyperfine"
+libclang-rt-14-dev hyperfine espeak-ng sox fonts-dejavu-core"
 
 missing=""
 for p in $pkgs; do
