@@ -335,6 +335,18 @@ void media_deliver(struct media_pool *p, const struct media_delivery *d,
     media_submit(p, &t, done, arg);
 }
 
+void media_analyze(struct media_pool *p, const char *picture, const char *dub,
+                   media_fn *done, void *arg)
+{
+    struct wire_task t;
+
+    memset(&t, 0, sizeof(t));
+    t.op = WIRE_ANALYZE;
+    t.path = picture;
+    t.dub = dub;
+    media_submit(p, &t, done, arg);
+}
+
 int media_pool_pollfds(struct media_pool *p, struct pollfd *fds, int max)
 {
     int i, n = 0;
@@ -395,6 +407,7 @@ static void media_read(struct media_pool *p, struct media_worker *w)
         }
         buf_reset(&w->in);
         media_finish(p, w, &r);
+        wire_reply_release(&r);
     }
 }
 

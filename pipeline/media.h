@@ -71,6 +71,11 @@ struct media_delivery {
 void media_deliver(struct media_pool *p, const struct media_delivery *d,
                    media_fn *done, void *arg);
 
+/* The dub's loudness and picture's shot changes -> r->analysis (for
+ * window_plan_make). */
+void media_analyze(struct media_pool *p, const char *picture, const char *dub,
+                   media_fn *done, void *arg);
+
 /* Fills up to max pollfds; returns how many. */
 int media_pool_pollfds(struct media_pool *p, struct pollfd *fds, int max);
 /* Reads replies from ready fds, reaps dead and late workers, starts queued

@@ -20,4 +20,24 @@ struct scene_delivery {
     char audio_codec[32];   /* in the delivered file */
 };
 
+/* Seconds of dub each loudness value covers. */
+#define SCENE_STEP 0.01
+
+/*
+ * A scene as the window planner needs it: how loud the dub is, every
+ * SCENE_STEP, and where the picture changes shot.  The arrays belong to
+ * the struct (scene_analysis_release frees them).
+ */
+struct scene_analysis {
+    double audio_seconds;   /* the dub, decoded */
+    int nlevels;
+    float *levels;          /* dBFS: RMS over all channels of each step */
+    double picture_seconds;
+    int nshots;
+    double *shots;          /* seconds: start of each new shot's first
+                               frame, in the picture's own timeline */
+};
+
+void scene_analysis_release(struct scene_analysis *a);
+
 #endif

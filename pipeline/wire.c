@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <math.h>
+
 #include <cjson/cJSON.h>
 
 enum wire_type { W_INT, W_I64, W_UINT, W_DBL, W_STR };
@@ -232,11 +234,55 @@ static int wire_pa_get(const cJSON *obj, struct plan_audio *a)
     return 0;
 }
 
+/* Loudness goes to a tenth of a dB: finer than any threshold the planner
+ * uses, and a 3-minute scene stays near 100 KB on the pipe. */
+static void wire_analysis_put(cJSON *obj, const struct scene_analysis *a)
+{
+    cJSON *levels = cJSON_AddArrayToObject(obj, "levels");
+    cJSON *shots = cJSON_AddArrayToObject(obj, "shots");
+    int i;
+
+    cJSON_AddNumberToObject(obj, "audio_seconds", a->audio_seconds);
+    cJSON_AddNumberToObject(obj, "picture_seconds", a->picture_seconds);
+    for (i = 0; i < a->nlevels; i++)
+        cJSON_AddItemToArray(levels,
+                             cJSON_CreateNumber(round(a->levels[i] * 10) / 10));
+    for (i = 0; i < a->nshots; i++)
+        cJSON_AddItemToArray(shots, cJSON_CreateNumber(a->shots[i]));
+}
+
+static void wire_analysis_get(const cJSON *obj, struct scene_analysis *a)
+{
+    const cJSON *levels = cJSON_GetObjectItemCaseSensitive(obj, "levels");
+    const cJSON *shots = cJSON_GetObjectItemCaseSensitive(obj, "shots");
+    const cJSON *it;
+    int n;
+
+    memset(a, 0, sizeof(*a));
+    it = cJSON_GetObjectItemCaseSensitive(obj, "audio_seconds");
+    a->audio_seconds = cJSON_IsNumber(it) ? it->valuedouble : 0;
+    it = cJSON_GetObjectItemCaseSensitive(obj, "picture_seconds");
+    a->picture_seconds = cJSON_IsNumber(it) ? it->valuedouble : 0;
+    n = cJSON_GetArraySize(levels);
+    if (n > 0)
+        a->levels = xcalloc((size_t)n, sizeof(*a->levels));
+    cJSON_ArrayForEach(it, levels)
+        if (cJSON_IsNumber(it) && a->nlevels < n)
+            a->levels[a->nlevels++] = (float)it->valuedouble;
+    n = cJSON_GetArraySize(shots);
+    if (n > 0)
+        a->shots = xcalloc((size_t)n, sizeof(*a->shots));
+    cJSON_ArrayForEach(it, shots)
+        if (cJSON_IsNumber(it) && a->nshots < n)
+            a->shots[a->nshots++] = it->valuedouble;
+}
+
 /* ==== The worker protocol =============================================== */
 
 static const char *const wire_op_names[WIRE_NOPS] = {
     [WIRE_PROBE] = "probe", [WIRE_HASH] = "hash", [WIRE_THUMB] = "thumb",
     [WIRE_CONFORM] = "conform", [WIRE_DELIVER] = "deliver",
+    [WIRE_ANALYZE] = "analyze",
 };
 
 static char *wire_print(cJSON *o)
@@ -286,6 +332,8 @@ char *wire_task_line(const struct wire_task *t)
         cJSON_AddItemToObject(o, "plan", t->audio ? wire_plan_audio(&t->pa)
                                                   : wire_plan_video(&t->pv));
     }
+    if (t->op == WIRE_ANALYZE && t->dub)
+        cJSON_AddStringToObject(o, "dub", t->dub);
     if (t->op == WIRE_DELIVER) {
         if (t->dub)
             cJSON_AddStringToObject(o, "dub", t->dub);
@@ -348,6 +396,13 @@ int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
             goto out;
         }
     }
+    if (t->op == WIRE_ANALYZE) {
+        t->dub = wire_dup(o, "dub");
+        if (!t->dub) {
+            dub_errf(e, DUB_EINTERNAL, "analyze task without a dub");
+            goto out;
+        }
+    }
     if ((t->op == WIRE_THUMB || t->op == WIRE_CONFORM ||
          t->op == WIRE_DELIVER) && !t->out) {
         dub_errf(e, DUB_EINTERNAL, "%s task without an output", op);
@@ -398,6 +453,9 @@ char *wire_reply_line(const struct wire_reply *r)
     if (r->has_delivery)
         wire_put(cJSON_AddObjectToObject(o, "delivery"), &r->delivery,
                  wire_delivery_fields, DUB_ARRAY_LEN(wire_delivery_fields));
+    if (r->has_analysis)
+        wire_analysis_put(cJSON_AddObjectToObject(o, "analysis"),
+                          &r->analysis);
     return wire_print(o);
 }
 
@@ -435,8 +493,19 @@ int wire_reply_parse(const char *line, struct wire_reply *r)
         wire_get(it, &r->delivery, wire_delivery_fields,
                  DUB_ARRAY_LEN(wire_delivery_fields));
     }
+    it = cJSON_GetObjectItemCaseSensitive(o, "analysis");
+    if (cJSON_IsObject(it)) {
+        r->has_analysis = 1;
+        wire_analysis_get(it, &r->analysis);
+    }
     cJSON_Delete(o);
     return 0;
+}
+
+void wire_reply_release(struct wire_reply *r)
+{
+    scene_analysis_release(&r->analysis);
+    r->has_analysis = 0;
 }
 
 char *wire_facts_text(const struct facts *f)

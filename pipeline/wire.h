@@ -27,6 +27,7 @@ enum wire_op {
     WIRE_CONFORM,  /* path (the input), facts, plan -> out, facts of out */
     WIRE_DELIVER,  /* path (the picture), dub or its own audio -> out,
                       facts of out, delivery */
+    WIRE_ANALYZE,  /* path (the picture), dub -> analysis */
     WIRE_NOPS
 };
 
@@ -45,14 +46,15 @@ struct wire_task {
     struct facts facts;        /* conform: of path */
     struct plan_video pv;
     struct plan_audio pa;
-    const char *dub;           /* deliver: the studio's audio */
+    const char *dub;           /* deliver, analyze: the studio's audio */
     int model_audio;           /* deliver: 1 takes path's own audio */
     int mov;                   /* deliver: 1 QuickTime, 0 MP4 */
     const char *fingerprint;   /* deliver: tags written into out */
     const char *request;
 };
 
-/* One reply.  err is set when ok is 0. */
+/* One reply.  err is set when ok is 0.  A parsed reply may own arrays
+ * (wire_reply_release). */
 struct wire_reply {
     long id;
     int ok;
@@ -62,6 +64,8 @@ struct wire_reply {
     char sha256[65];           /* hash */
     int has_delivery;
     struct scene_delivery delivery; /* deliver */
+    int has_analysis;
+    struct scene_analysis analysis; /* analyze */
 };
 
 /* The task as one line with its newline; caller frees. */
@@ -75,6 +79,7 @@ void wire_task_release(struct wire_task *t);
 char *wire_reply_line(const struct wire_reply *r);
 /* -1 when line is not a reply. */
 int wire_reply_parse(const char *line, struct wire_reply *r);
+void wire_reply_release(struct wire_reply *r);
 
 /* Facts as compact JSON text, for messages that show both probes;
  * caller frees. */

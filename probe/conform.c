@@ -266,42 +266,6 @@ static int conform_feed(struct conv *c)
     }
 }
 
-static int conform_graph(struct conv *c, const char *srcname,
-                         const char *args, const char *desc)
-{
-    const char *sinkname = strcmp(srcname, "buffer") == 0 ? "buffersink"
-                                                           : "abuffersink";
-    AVFilterInOut *outs = avfilter_inout_alloc();
-    AVFilterInOut *ins = avfilter_inout_alloc();
-    int ret;
-
-    c->graph = avfilter_graph_alloc();
-    if (!outs || !ins || !c->graph) {
-        ret = AVERROR(ENOMEM);
-        goto end;
-    }
-    ret = avfilter_graph_create_filter(&c->src, avfilter_get_by_name(srcname),
-                                       "in", args, NULL, c->graph);
-    if (ret < 0)
-        goto end;
-    ret = avfilter_graph_create_filter(&c->sink,
-                                       avfilter_get_by_name(sinkname), "out",
-                                       NULL, NULL, c->graph);
-    if (ret < 0)
-        goto end;
-    outs->name = av_strdup("in");
-    outs->filter_ctx = c->src;
-    ins->name = av_strdup("out");
-    ins->filter_ctx = c->sink;
-    if ((ret = avfilter_graph_parse_ptr(c->graph, desc, &ins, &outs, NULL)) < 0)
-        goto end;
-    ret = avfilter_graph_config(c->graph, NULL);
-end:
-    avfilter_inout_free(&ins);
-    avfilter_inout_free(&outs);
-    return ret;
-}
-
 /*
  * Pulls filtered frames and encodes them until `want` units (frames, or
  * samples for audio) are written or the graph ends.  Output timestamps are
@@ -452,9 +416,7 @@ int conform_video(const char *in, const struct facts *f,
                   struct dub_err *e)
 {
     struct conv c = {0};
-    char *tmp, desc[512], args[256];
-    AVStream *ist;
-    AVRational sar;
+    char *tmp, desc[512];
     int ret, rc;
 
     if (pv->step == PLAN_KEEP)
@@ -474,16 +436,9 @@ int conform_video(const char *in, const struct facts *f,
     }
     if ((ret = conform_open_input(&c, in, f->video.index)) < 0)
         goto end;
-    ist = c.ic->streams[c.index];
-    sar = c.dec->sample_aspect_ratio;
-    if (sar.num <= 0 || sar.den <= 0)
-        sar = (AVRational){1, 1};
-    snprintf(args, sizeof(args),
-             "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d",
-             c.dec->width, c.dec->height, c.dec->pix_fmt, ist->time_base.num,
-             ist->time_base.den, sar.num, sar.den);
     conform_video_filters(f, pv, desc, sizeof(desc));
-    if ((ret = conform_graph(&c, "buffer", args, desc)) < 0)
+    if ((ret = lav_graph(&c.graph, &c.src, &c.sink, c.dec,
+                         c.ic->streams[c.index], desc)) < 0)
         goto end;
     if ((ret = conform_open_output(&c, tmp, out)) < 0 ||
         (ret = conform_video_encoder(&c, pv)) < 0 ||
@@ -506,8 +461,7 @@ static int conform_audio_once(const char *in, const struct facts *f,
 {
     struct conv c = {0};
     const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_AAC);
-    char desc[256], args[512], layout[128];
-    AVStream *ist;
+    char desc[256];
     int ret;
 
     c.frame = av_frame_alloc();
@@ -523,17 +477,9 @@ static int conform_audio_once(const char *in, const struct facts *f,
     }
     if ((ret = conform_open_input(&c, in, f->audio.index)) < 0)
         goto end;
-    ist = c.ic->streams[c.index];
-    if (c.dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
-        av_channel_layout_default(&c.dec->ch_layout,
-                                  c.dec->ch_layout.nb_channels);
-    av_channel_layout_describe(&c.dec->ch_layout, layout, sizeof(layout));
-    snprintf(args, sizeof(args),
-             "time_base=%d/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s",
-             ist->time_base.num, ist->time_base.den, c.dec->sample_rate,
-             av_get_sample_fmt_name(c.dec->sample_fmt), layout);
     conform_audio_filters(f, pa, desc, sizeof(desc));
-    if ((ret = conform_graph(&c, "abuffer", args, desc)) < 0)
+    if ((ret = lav_graph(&c.graph, &c.src, &c.sink, c.dec,
+                         c.ic->streams[c.index], desc)) < 0)
         goto end;
     if ((ret = conform_open_output(&c, tmp, out)) < 0)
         goto end;

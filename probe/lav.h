@@ -10,12 +10,23 @@
 
 #include "util.h"
 
+struct AVCodecContext;
+struct AVFilterContext;
+struct AVFilterGraph;
 struct AVFormatContext;
+struct AVStream;
 
 /* Opens in and reads its stream info.  A local file may open nothing but
  * itself (no playlists naming other files); an https input only https.
  * Returns an AVERROR (0 on success). */
 int lav_open_input(struct AVFormatContext **ic, const char *in);
+
+/* A filter graph from a buffer source fed by dec's frames (st: its stream)
+ * through desc to a sink: "buffer"/"buffersink" for video, "abuffer" and
+ * "abuffersink" for audio.  The caller frees *graph.  Returns an AVERROR. */
+int lav_graph(struct AVFilterGraph **graph, struct AVFilterContext **src,
+              struct AVFilterContext **sink, struct AVCodecContext *dec,
+              const struct AVStream *st, const char *desc);
 
 /* Fills e with "<what>: <libav's words for ret>" (DUB_EMEDIA); returns -1. */
 int lav_error(struct dub_err *e, int ret, const char *fmt, ...)
