@@ -69,10 +69,11 @@ endif
 SRC = $(wildcard pipeline/*.c) $(wildcard probe/*.c)
 OBJ = $(SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard pipeline/*.c))
-# The worker speaks JSON about facts and plans: wire.c, util.c and plan.c.
+# The worker speaks JSON about facts, plans and scenes: wire.c, util.c,
+# plan.c and scene.c.
 MEDIA_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard probe/*.c)) \
             $(BUILD)/pipeline/util.o $(BUILD)/pipeline/wire.o \
-            $(BUILD)/pipeline/plan.o
+            $(BUILD)/pipeline/plan.o $(BUILD)/pipeline/scene.o
 LIB_OBJ = $(filter-out $(BUILD)/pipeline/main.o $(BUILD)/probe/media_main.o,$(OBJ))
 TEST_SRC = $(wildcard tests/unit/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/%)

@@ -13,6 +13,12 @@
 
 #define FACTS_MAX_STREAMS 16
 
+/* Free-form tags a delivered file carries (probe/deliver.c writes them,
+ * probe.c reads them back), so a run that lost its database still knows
+ * its own finished outputs: the job's fingerprint and fal's request ids. */
+#define FACTS_TAG_FINGERPRINT "dubbatch_fingerprint"
+#define FACTS_TAG_REQUEST "dubbatch_request"
+
 struct facts_stream {
     int index;
     char kind[12];     /* "video", "audio", "subtitle", "data", "attachment" */
@@ -62,6 +68,9 @@ struct facts {
     struct facts_audio audio; /* the first audio stream */
     int nb_audio;         /* how many audio streams */
     int has_cover;        /* an attached picture is present */
+    char tag_fingerprint[65]; /* FACTS_TAG_FINGERPRINT, "" when absent */
+    char tag_request[256];    /* FACTS_TAG_REQUEST: request ids, comma
+                                 separated; "" when absent */
 };
 
 #endif

@@ -328,6 +328,35 @@ void media_conform(struct media_pool *p, const char *in, const struct facts *f,
     media_submit(p, &t, done, arg);
 }
 
+void media_deliver(struct media_pool *p, const struct media_delivery *d,
+                   media_fn *done, void *arg)
+{
+    struct wire_task t;
+
+    memset(&t, 0, sizeof(t));
+    t.op = WIRE_DELIVER;
+    t.path = d->picture;
+    t.dub = d->dub;
+    t.model_audio = d->model_audio;
+    t.mov = d->mov;
+    t.fingerprint = d->fingerprint;
+    t.request = d->request;
+    t.out = d->out;
+    media_submit(p, &t, done, arg);
+}
+
+void media_analyze(struct media_pool *p, const char *picture, const char *dub,
+                   media_fn *done, void *arg)
+{
+    struct wire_task t;
+
+    memset(&t, 0, sizeof(t));
+    t.op = WIRE_ANALYZE;
+    t.path = picture;
+    t.dub = dub;
+    media_submit(p, &t, done, arg);
+}
+
 int media_pool_pollfds(struct media_pool *p, struct pollfd *fds, int max)
 {
     int i, n = 0;
@@ -388,6 +417,7 @@ static void media_read(struct media_pool *p, struct media_worker *w)
         }
         buf_reset(&w->in);
         media_finish(p, w, &r);
+        wire_reply_release(&r);
     }
 }
 

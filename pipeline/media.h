@@ -56,6 +56,26 @@ void media_conform(struct media_pool *p, const char *in, const struct facts *f,
                    const struct plan *plan, int audio, const char *out,
                    media_fn *done, void *arg);
 
+/* What media_deliver muxes (probe/deliver.h says how). */
+struct media_delivery {
+    const char *picture;     /* its video is delivered */
+    const char *dub;         /* the studio's audio: its first audio stream */
+    int model_audio;         /* 1: the picture's own audio instead of dub */
+    int mov;                 /* 1: QuickTime, 0: MP4 */
+    const char *fingerprint; /* tags written into out; NULL for none */
+    const char *request;     /* fal's request ids, comma separated */
+    const char *out;
+};
+/* Writes the delivered file -> r->facts of out (with its tags) and
+ * r->delivery (audio cut or short, encoded). */
+void media_deliver(struct media_pool *p, const struct media_delivery *d,
+                   media_fn *done, void *arg);
+
+/* The dub's loudness and picture's shot changes -> r->analysis (for
+ * window_plan_make). */
+void media_analyze(struct media_pool *p, const char *picture, const char *dub,
+                   media_fn *done, void *arg);
+
 /* Fills up to max pollfds; returns how many. */
 int media_pool_pollfds(struct media_pool *p, struct pollfd *fds, int max);
 /* Reads replies from ready fds, reaps dead and late workers, starts queued

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <math.h>
+
 #include <cjson/cJSON.h>
 
 enum wire_type { W_INT, W_I64, W_UINT, W_DBL, W_STR };
@@ -55,7 +57,8 @@ static const struct wire_field wire_facts_fields[] = {
     F_STR(facts, container), F_STR(facts, container_short),
     F_I64(facts, size), F_DBL(facts, duration),
     F_INT(facts, duration_estimated), F_INT(facts, nb_audio),
-    F_INT(facts, has_cover),
+    F_INT(facts, has_cover), F_STR(facts, tag_fingerprint),
+    F_STR(facts, tag_request),
 };
 
 static const struct wire_field wire_stream_fields[] = {
@@ -78,6 +81,13 @@ static const struct wire_field wire_pa_fields[] = {
     F_INT(plan_audio, bitrate), F_INT(plan_audio, sample_rate),
     F_INT(plan_audio, channels), F_DBL(plan_audio, in_duration),
     F_DBL(plan_audio, duration), F_STR(plan_audio, ext),
+};
+
+static const struct wire_field wire_delivery_fields[] = {
+    F_DBL(scene_delivery, picture_seconds),
+    F_DBL(scene_delivery, audio_seconds), F_DBL(scene_delivery, audio_cut),
+    F_DBL(scene_delivery, audio_short), F_INT(scene_delivery, audio_encoded),
+    F_STR(scene_delivery, audio_codec),
 };
 
 static void wire_put(cJSON *obj, const void *base,
@@ -243,11 +253,55 @@ static int wire_pa_get(const cJSON *obj, struct plan_audio *a)
     return 0;
 }
 
+/* Loudness goes to a tenth of a dB: finer than any threshold the planner
+ * uses, and a 3-minute scene stays near 100 KB on the pipe. */
+static void wire_analysis_put(cJSON *obj, const struct scene_analysis *a)
+{
+    cJSON *levels = cJSON_AddArrayToObject(obj, "levels");
+    cJSON *shots = cJSON_AddArrayToObject(obj, "shots");
+    int i;
+
+    cJSON_AddNumberToObject(obj, "audio_seconds", a->audio_seconds);
+    cJSON_AddNumberToObject(obj, "picture_seconds", a->picture_seconds);
+    for (i = 0; i < a->nlevels; i++)
+        cJSON_AddItemToArray(levels,
+                             cJSON_CreateNumber(round(a->levels[i] * 10) / 10));
+    for (i = 0; i < a->nshots; i++)
+        cJSON_AddItemToArray(shots, cJSON_CreateNumber(a->shots[i]));
+}
+
+static void wire_analysis_get(const cJSON *obj, struct scene_analysis *a)
+{
+    const cJSON *levels = cJSON_GetObjectItemCaseSensitive(obj, "levels");
+    const cJSON *shots = cJSON_GetObjectItemCaseSensitive(obj, "shots");
+    const cJSON *it;
+    int n;
+
+    memset(a, 0, sizeof(*a));
+    it = cJSON_GetObjectItemCaseSensitive(obj, "audio_seconds");
+    a->audio_seconds = cJSON_IsNumber(it) ? it->valuedouble : 0;
+    it = cJSON_GetObjectItemCaseSensitive(obj, "picture_seconds");
+    a->picture_seconds = cJSON_IsNumber(it) ? it->valuedouble : 0;
+    n = cJSON_GetArraySize(levels);
+    if (n > 0)
+        a->levels = xcalloc((size_t)n, sizeof(*a->levels));
+    cJSON_ArrayForEach(it, levels)
+        if (cJSON_IsNumber(it) && a->nlevels < n)
+            a->levels[a->nlevels++] = (float)it->valuedouble;
+    n = cJSON_GetArraySize(shots);
+    if (n > 0)
+        a->shots = xcalloc((size_t)n, sizeof(*a->shots));
+    cJSON_ArrayForEach(it, shots)
+        if (cJSON_IsNumber(it) && a->nshots < n)
+            a->shots[a->nshots++] = it->valuedouble;
+}
+
 /* ==== The worker protocol =============================================== */
 
 static const char *const wire_op_names[WIRE_NOPS] = {
     [WIRE_PROBE] = "probe", [WIRE_HASH] = "hash", [WIRE_THUMB] = "thumb",
-    [WIRE_CONFORM] = "conform",
+    [WIRE_CONFORM] = "conform", [WIRE_DELIVER] = "deliver",
+    [WIRE_ANALYZE] = "analyze",
 };
 
 const char *wire_op_name(enum wire_op op)
@@ -313,6 +367,18 @@ char *wire_task_line(const struct wire_task *t)
         cJSON_AddItemToObject(o, "plan", t->audio ? wire_plan_audio(&t->pa)
                                                   : wire_plan_video(&t->pv));
     }
+    if (t->op == WIRE_ANALYZE && t->dub)
+        cJSON_AddStringToObject(o, "dub", t->dub);
+    if (t->op == WIRE_DELIVER) {
+        if (t->dub)
+            cJSON_AddStringToObject(o, "dub", t->dub);
+        cJSON_AddBoolToObject(o, "model_audio", t->model_audio);
+        cJSON_AddBoolToObject(o, "mov", t->mov);
+        if (t->fingerprint)
+            cJSON_AddStringToObject(o, "fingerprint", t->fingerprint);
+        if (t->request)
+            cJSON_AddStringToObject(o, "request", t->request);
+    }
     text = wire_print(o);
     line = xasprintf("%s\n", text);
     free(text);
@@ -361,7 +427,27 @@ int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
         dub_errf(e, DUB_EINTERNAL, "%s task without a path", wire_op_names[i]);
         goto out;
     }
-    if ((t->op == WIRE_THUMB || t->op == WIRE_CONFORM) && !t->out) {
+    if (t->op == WIRE_DELIVER) {
+        t->dub = wire_dup(o, "dub");
+        t->model_audio =
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "model_audio"));
+        t->mov = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "mov"));
+        t->fingerprint = wire_dup(o, "fingerprint");
+        t->request = wire_dup(o, "request");
+        if (!t->model_audio && !t->dub) {
+            dub_errf(e, DUB_EINTERNAL, "deliver task without a dub");
+            goto out;
+        }
+    }
+    if (t->op == WIRE_ANALYZE) {
+        t->dub = wire_dup(o, "dub");
+        if (!t->dub) {
+            dub_errf(e, DUB_EINTERNAL, "analyze task without a dub");
+            goto out;
+        }
+    }
+    if ((t->op == WIRE_THUMB || t->op == WIRE_CONFORM ||
+         t->op == WIRE_DELIVER) && !t->out) {
         dub_errf(e, DUB_EINTERNAL, "%s task without an output",
                  wire_op_names[i]);
         goto out;
@@ -387,7 +473,10 @@ void wire_task_release(struct wire_task *t)
 {
     free((char *)t->path);
     free((char *)t->out);
-    t->path = t->out = NULL;
+    free((char *)t->dub);
+    free((char *)t->fingerprint);
+    free((char *)t->request);
+    t->path = t->out = t->dub = t->fingerprint = t->request = NULL;
 }
 
 char *wire_reply_line(const struct wire_reply *r)
@@ -405,6 +494,12 @@ char *wire_reply_line(const struct wire_reply *r)
         cJSON_AddItemToObject(o, "facts", wire_facts(&r->facts));
     if (r->sha256[0])
         cJSON_AddStringToObject(o, "sha256", r->sha256);
+    if (r->has_delivery)
+        wire_put(cJSON_AddObjectToObject(o, "delivery"), &r->delivery,
+                 wire_delivery_fields, DUB_ARRAY_LEN(wire_delivery_fields));
+    if (r->has_analysis)
+        wire_analysis_put(cJSON_AddObjectToObject(o, "analysis"),
+                          &r->analysis);
     return wire_print(o);
 }
 
@@ -412,6 +507,7 @@ int wire_reply_parse(const char *line, struct wire_reply *r)
 {
     cJSON *o = cJSON_Parse(line);
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(o, "code");
+    const cJSON *it;
     const char *s;
 
     memset(r, 0, sizeof(*r));
@@ -434,8 +530,25 @@ int wire_reply_parse(const char *line, struct wire_reply *r)
     s = wire_str(o, "sha256");
     if (s && strlen(s) == 64)
         memcpy(r->sha256, s, 65);
+    it = cJSON_GetObjectItemCaseSensitive(o, "delivery");
+    if (cJSON_IsObject(it)) {
+        r->has_delivery = 1;
+        wire_get(it, &r->delivery, wire_delivery_fields,
+                 DUB_ARRAY_LEN(wire_delivery_fields));
+    }
+    it = cJSON_GetObjectItemCaseSensitive(o, "analysis");
+    if (cJSON_IsObject(it)) {
+        r->has_analysis = 1;
+        wire_analysis_get(it, &r->analysis);
+    }
     cJSON_Delete(o);
     return 0;
+}
+
+void wire_reply_release(struct wire_reply *r)
+{
+    scene_analysis_release(&r->analysis);
+    r->has_analysis = 0;
 }
 
 char *wire_facts_text(const struct facts *f)

@@ -14,6 +14,7 @@
 
 #include "facts.h"
 #include "plan.h"
+#include "scene.h"
 #include "util.h"
 
 struct cJSON;
@@ -24,6 +25,9 @@ enum wire_op {
     WIRE_HASH,     /* path -> sha256 */
     WIRE_THUMB,    /* path, at, max_w -> a JPEG at out */
     WIRE_CONFORM,  /* path (the input), facts, plan -> out, facts of out */
+    WIRE_DELIVER,  /* path (the picture), dub or its own audio -> out,
+                      facts of out, delivery */
+    WIRE_ANALYZE,  /* path (the picture), dub -> analysis */
     WIRE_NOPS
 };
 
@@ -42,9 +46,15 @@ struct wire_task {
     struct facts facts;        /* conform: of path */
     struct plan_video pv;
     struct plan_audio pa;
+    const char *dub;           /* deliver, analyze: the studio's audio */
+    int model_audio;           /* deliver: 1 takes path's own audio */
+    int mov;                   /* deliver: 1 QuickTime, 0 MP4 */
+    const char *fingerprint;   /* deliver: tags written into out */
+    const char *request;
 };
 
-/* One reply.  err is set when ok is 0. */
+/* One reply.  err is set when ok is 0.  A parsed reply may own arrays
+ * (wire_reply_release). */
 struct wire_reply {
     long id;
     int ok;
@@ -52,6 +62,10 @@ struct wire_reply {
     int has_facts;
     struct facts facts;        /* probe, conform */
     char sha256[65];           /* hash */
+    int has_delivery;
+    struct scene_delivery delivery; /* deliver */
+    int has_analysis;
+    struct scene_analysis analysis; /* analyze */
 };
 
 /* "probe", "hash", ... */
@@ -67,6 +81,7 @@ void wire_task_release(struct wire_task *t);
 char *wire_reply_line(const struct wire_reply *r);
 /* -1 when line is not a reply. */
 int wire_reply_parse(const char *line, struct wire_reply *r);
+void wire_reply_release(struct wire_reply *r);
 
 /* Facts as compact JSON text, for messages that show both probes;
  * caller frees. */

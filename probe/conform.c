@@ -29,6 +29,8 @@
 #include <libavutil/channel_layout.h>
 #include <libavutil/opt.h>
 
+#include "lav.h"
+
 /* libx264 settings.  CRF 18 is visually lossless for talking heads, which
  * matters because the model re-renders the mouth from what it is given;
  * "fast" is within a few percent of "medium" in size at that CRF and
@@ -58,15 +60,6 @@ struct conv {
     int64_t want;       /* frames (video) or samples (audio) to write */
     int64_t done;
 };
-
-static int conform_error(struct dub_err *e, const char *in, const char *what,
-                         int ret)
-{
-    char buf[AV_ERROR_MAX_STRING_SIZE];
-
-    av_strerror(ret, buf, sizeof(buf));
-    return dub_errf(e, DUB_EMEDIA, "conform '%s': %s: %s", in, what, buf);
-}
 
 /* ==== Filter descriptions (pure) ======================================== */
 
@@ -128,26 +121,12 @@ void conform_audio_filters(const struct facts *f, const struct plan_audio *pa,
 
 /* ==== Shared stages ===================================================== */
 
-/* A local input may open nothing but itself; an https input (manifests
- * allow them) only https. */
-static void conform_whitelist(AVDictionary **opts, const char *in)
-{
-    av_dict_set(opts, "protocol_whitelist",
-                util_starts_with(in, "https://") ? "https,tls,tcp" : "file", 0);
-}
-
 static int conform_open_input(struct conv *c, const char *in, int index)
 {
-    AVDictionary *opts = NULL;
     const AVCodec *codec;
     int ret;
 
-    conform_whitelist(&opts, in);
-    ret = avformat_open_input(&c->ic, in, NULL, &opts);
-    av_dict_free(&opts);
-    if (ret < 0)
-        return ret;
-    if ((ret = avformat_find_stream_info(c->ic, NULL)) < 0)
+    if ((ret = lav_open_input(&c->ic, in)) < 0)
         return ret;
     if (index < 0 || (unsigned)index >= c->ic->nb_streams)
         return AVERROR_STREAM_NOT_FOUND;
@@ -287,42 +266,6 @@ static int conform_feed(struct conv *c)
     }
 }
 
-static int conform_graph(struct conv *c, const char *srcname,
-                         const char *args, const char *desc)
-{
-    const char *sinkname = strcmp(srcname, "buffer") == 0 ? "buffersink"
-                                                           : "abuffersink";
-    AVFilterInOut *outs = avfilter_inout_alloc();
-    AVFilterInOut *ins = avfilter_inout_alloc();
-    int ret;
-
-    c->graph = avfilter_graph_alloc();
-    if (!outs || !ins || !c->graph) {
-        ret = AVERROR(ENOMEM);
-        goto end;
-    }
-    ret = avfilter_graph_create_filter(&c->src, avfilter_get_by_name(srcname),
-                                       "in", args, NULL, c->graph);
-    if (ret < 0)
-        goto end;
-    ret = avfilter_graph_create_filter(&c->sink,
-                                       avfilter_get_by_name(sinkname), "out",
-                                       NULL, NULL, c->graph);
-    if (ret < 0)
-        goto end;
-    outs->name = av_strdup("in");
-    outs->filter_ctx = c->src;
-    ins->name = av_strdup("out");
-    ins->filter_ctx = c->sink;
-    if ((ret = avfilter_graph_parse_ptr(c->graph, desc, &ins, &outs, NULL)) < 0)
-        goto end;
-    ret = avfilter_graph_config(c->graph, NULL);
-end:
-    avfilter_inout_free(&ins);
-    avfilter_inout_free(&outs);
-    return ret;
-}
-
 /*
  * Pulls filtered frames and encodes them until `want` units (frames, or
  * samples for audio) are written or the graph ends.  Output timestamps are
@@ -370,13 +313,9 @@ static int conform_finish(const char *tmp, const char *out, int ret,
 {
     if (ret < 0) {
         unlink(tmp);
-        return conform_error(e, in, "cannot conform", ret);
+        return lav_error(e, ret, "conform '%s': cannot conform", in);
     }
-    if (rename(tmp, out) < 0) {
-        unlink(tmp);
-        return dub_errf(e, DUB_EIO, "cannot rename '%s' to '%s'", tmp, out);
-    }
-    return 0;
+    return lav_commit(tmp, out, e);
 }
 
 /* ==== Stream copy (remux.c) ============================================= */
@@ -385,17 +324,11 @@ static int conform_remux(const char *in, int index, const char *out,
                          struct dub_err *e)
 {
     struct conv c = {0};
-    char *tmp = xasprintf("%s.tmp.%ld", out, (long)getpid());
-    AVDictionary *opts = NULL;
+    char *tmp = lav_tmp_name(out);
     AVStream *ist;
     int ret, rc;
 
-    conform_whitelist(&opts, in);
-    ret = avformat_open_input(&c.ic, in, NULL, &opts);
-    av_dict_free(&opts);
-    if (ret < 0)
-        goto end;
-    if ((ret = avformat_find_stream_info(c.ic, NULL)) < 0)
+    if ((ret = lav_open_input(&c.ic, in)) < 0)
         goto end;
     if (index < 0 || (unsigned)index >= c.ic->nb_streams) {
         ret = AVERROR_STREAM_NOT_FOUND;
@@ -483,9 +416,7 @@ int conform_video(const char *in, const struct facts *f,
                   struct dub_err *e)
 {
     struct conv c = {0};
-    char *tmp, desc[512], args[256];
-    AVStream *ist;
-    AVRational sar;
+    char *tmp, desc[512];
     int ret, rc;
 
     if (pv->step == PLAN_KEEP)
@@ -495,7 +426,7 @@ int conform_video(const char *in, const struct facts *f,
     if (pv->step == PLAN_REMUX)
         return conform_remux(in, f->video.index, out, e);
 
-    tmp = xasprintf("%s.tmp.%ld", out, (long)getpid());
+    tmp = lav_tmp_name(out);
     c.frame = av_frame_alloc();
     c.filt = av_frame_alloc();
     c.pkt = av_packet_alloc();
@@ -505,16 +436,9 @@ int conform_video(const char *in, const struct facts *f,
     }
     if ((ret = conform_open_input(&c, in, f->video.index)) < 0)
         goto end;
-    ist = c.ic->streams[c.index];
-    sar = c.dec->sample_aspect_ratio;
-    if (sar.num <= 0 || sar.den <= 0)
-        sar = (AVRational){1, 1};
-    snprintf(args, sizeof(args),
-             "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d",
-             c.dec->width, c.dec->height, c.dec->pix_fmt, ist->time_base.num,
-             ist->time_base.den, sar.num, sar.den);
     conform_video_filters(f, pv, desc, sizeof(desc));
-    if ((ret = conform_graph(&c, "buffer", args, desc)) < 0)
+    if ((ret = lav_graph(&c.graph, &c.src, &c.sink, c.dec,
+                         c.ic->streams[c.index], desc)) < 0)
         goto end;
     if ((ret = conform_open_output(&c, tmp, out)) < 0 ||
         (ret = conform_video_encoder(&c, pv)) < 0 ||
@@ -537,8 +461,7 @@ static int conform_audio_once(const char *in, const struct facts *f,
 {
     struct conv c = {0};
     const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_AAC);
-    char desc[256], args[512], layout[128];
-    AVStream *ist;
+    char desc[256];
     int ret;
 
     c.frame = av_frame_alloc();
@@ -554,17 +477,9 @@ static int conform_audio_once(const char *in, const struct facts *f,
     }
     if ((ret = conform_open_input(&c, in, f->audio.index)) < 0)
         goto end;
-    ist = c.ic->streams[c.index];
-    if (c.dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
-        av_channel_layout_default(&c.dec->ch_layout,
-                                  c.dec->ch_layout.nb_channels);
-    av_channel_layout_describe(&c.dec->ch_layout, layout, sizeof(layout));
-    snprintf(args, sizeof(args),
-             "time_base=%d/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s",
-             ist->time_base.num, ist->time_base.den, c.dec->sample_rate,
-             av_get_sample_fmt_name(c.dec->sample_fmt), layout);
     conform_audio_filters(f, pa, desc, sizeof(desc));
-    if ((ret = conform_graph(&c, "abuffer", args, desc)) < 0)
+    if ((ret = lav_graph(&c.graph, &c.src, &c.sink, c.dec,
+                         c.ic->streams[c.index], desc)) < 0)
         goto end;
     if ((ret = conform_open_output(&c, tmp, out)) < 0)
         goto end;
@@ -596,6 +511,18 @@ end:
     return ret;
 }
 
+int conform_audio_encode(const char *in, const struct facts *f,
+                         const struct plan_audio *pa, const char *out,
+                         struct dub_err *e)
+{
+    char *tmp = lav_tmp_name(out);
+    int ret = conform_audio_once(in, f, pa, pa->bitrate, tmp, out);
+    int rc = conform_finish(tmp, out, ret, in, e);
+
+    free(tmp);
+    return rc;
+}
+
 int conform_audio(const char *in, const struct facts *f,
                   const struct plan_audio *pa, const char *out,
                   struct dub_err *e)
@@ -611,7 +538,7 @@ int conform_audio(const char *in, const struct facts *f,
         return dub_errf(e, DUB_EMEDIA, "'%s' has no audio stream", in);
     if (pa->step == PLAN_REMUX)
         return conform_remux(in, f->audio.index, out, e);
-    tmp = xasprintf("%s.tmp.%ld", out, (long)getpid());
+    tmp = lav_tmp_name(out);
     for (tries = 0; tries < CONFORM_AUDIO_RETRIES; tries++) {
         ret = conform_audio_once(in, f, pa, bitrate, tmp, out);
         if (ret < 0 || stat(tmp, &st) < 0 || st.st_size <= limit)

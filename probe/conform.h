@@ -31,5 +31,11 @@ int conform_video(const char *in, const struct facts *f,
 int conform_audio(const char *in, const struct facts *f,
                   const struct plan_audio *pa, const char *out,
                   struct dub_err *e);
+/* One AAC encode of f's first audio stream as pa says (rate, channels,
+ * bitrate, duration), with no byte limit: for files that are delivered,
+ * not uploaded. */
+int conform_audio_encode(const char *in, const struct facts *f,
+                         const struct plan_audio *pa, const char *out,
+                         struct dub_err *e);
 
 #endif

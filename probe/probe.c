@@ -83,6 +83,20 @@ static void probe_container_short(const AVFormatContext *ic, struct facts *f)
     }
 }
 
+/* The tags a delivered file carries (deliver.c), so a run that lost its
+ * database recognises its own outputs; other files have none. */
+static void probe_tags(const AVFormatContext *ic, struct facts *f)
+{
+    const AVDictionaryEntry *t;
+
+    t = av_dict_get(ic->metadata, FACTS_TAG_FINGERPRINT, NULL, 0);
+    if (t)
+        probe_copy(f->tag_fingerprint, sizeof(f->tag_fingerprint), t->value);
+    t = av_dict_get(ic->metadata, FACTS_TAG_REQUEST, NULL, 0);
+    if (t)
+        probe_copy(f->tag_request, sizeof(f->tag_request), t->value);
+}
+
 static const char *probe_kind(enum AVMediaType t)
 {
     switch (t) {
@@ -528,6 +542,7 @@ int probe_file(const char *path, struct facts *f, struct dub_err *e)
 
     probe_copy(f->container, sizeof(f->container), ic->iformat->name);
     probe_container_short(ic, f);
+    probe_tags(ic, f);
     if (remote)
         f->size = ic->pb ? avio_size(ic->pb) : -1;
     if (ic->duration != AV_NOPTS_VALUE && ic->duration > 0)

@@ -15,7 +15,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "analyze.h"
 #include "conform.h"
+#include "deliver.h"
 #include "probe.h"
 #include "thumb.h"
 #include "util.h"
@@ -78,6 +80,37 @@ static int worker_conform(const struct wire_task *t, struct wire_reply *r,
     return 0;
 }
 
+/* Muxes the delivered file and probes it, so the caller sees what a
+ * studio will (and the tags a later run recognises). */
+static int worker_deliver(const struct wire_task *t, struct wire_reply *r,
+                          struct dub_err *e)
+{
+    struct deliver_spec s = {
+        .picture = t->path,
+        .audio = t->model_audio ? NULL : t->dub,
+        .out = t->out,
+        .mov = t->mov,
+        .fingerprint = t->fingerprint,
+        .request = t->request,
+    };
+
+    if (deliver_file(&s, &r->delivery, e) < 0 ||
+        probe_file(t->out, &r->facts, e) < 0)
+        return -1;
+    r->has_delivery = 1;
+    r->has_facts = 1;
+    return 0;
+}
+
+static int worker_analyze(const struct wire_task *t, struct wire_reply *r,
+                          struct dub_err *e)
+{
+    if (analyze_scene(t->path, t->dub, &r->analysis, e) < 0)
+        return -1;
+    r->has_analysis = 1;
+    return 0;
+}
+
 /* One handler per enum wire_op, in its order. */
 static int (*const worker_ops[WIRE_NOPS])(const struct wire_task *,
                                           struct wire_reply *,
@@ -86,6 +119,8 @@ static int (*const worker_ops[WIRE_NOPS])(const struct wire_task *,
     [WIRE_HASH] = worker_hash,
     [WIRE_THUMB] = worker_thumb,
     [WIRE_CONFORM] = worker_conform,
+    [WIRE_DELIVER] = worker_deliver,
+    [WIRE_ANALYZE] = worker_analyze,
 };
 
 static char *worker_handle(const char *line)
@@ -101,8 +136,9 @@ static char *worker_handle(const char *line)
     }
     r.id = t.id;
     if (!r.ok)
-        r.has_facts = 0;
+        r.has_facts = r.has_delivery = r.has_analysis = 0;
     out = wire_reply_line(&r);
+    wire_reply_release(&r);
     wire_task_release(&t);
     return out;
 }

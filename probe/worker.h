@@ -14,6 +14,13 @@
  *   {"id":N,"op":"conform","kind":"video"|"audio","in":P,"out":Q,
  *    "facts":{...},"plan":{...}}
  *     -> {"id":N,"ok":true,"facts":{facts of Q}}
+ *   {"id":N,"op":"deliver","path":PICTURE,"dub":D,"model_audio":false,
+ *    "mov":false,"fingerprint":F,"request":R,"out":Q}
+ *     -> {"id":N,"ok":true,"facts":{facts of Q},"delivery":{...}}
+ *   {"id":N,"op":"analyze","path":PICTURE,"dub":D}
+ *     -> {"id":N,"ok":true,"analysis":{"audio_seconds":S,
+ *         "picture_seconds":S,"levels":[dBFS every 10 ms...],
+ *         "shots":[seconds...]}}
  *   any failure -> {"id":N,"ok":false,"code":C,"error":"..."}
  *
  * Fault seams for tests (documented in the README): when the environment

@@ -85,6 +85,85 @@ ff -f lavfi -i testsrc2=size=320x240:rate=25 -f lavfi -i "$(tone 250 48000 7)" -
 ff -f lavfi -i "$(tone 220 48000 2)" -c:a pcm_s16le "$tmp/exact_2s.wav"
 ff -f lavfi -i "$(tone 220 44100 60)" -ac 1 -c:a libmp3lame -b:a 64k "$tmp/exact_60s.mp3"
 
+# Long scenes: a picture whose frames can be told apart (its frame number
+# burned in, large, over moving test patterns) and a dub of real speech
+# (espeak-ng sentences, each time-stretched by sox to fill its slot
+# exactly) with silence between the slots.  Pauses are the gaps between
+# slots; shot changes are the cut from testsrc2 to testsrc.  Measured as
+# dubbatch does (10 ms RMS, 20 dB under the speech level), a pause starts
+# up to 60 ms before its slot says, where the voice fades out.
+FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+NUM="drawtext=fontfile=$FONT:text=%{frame_num}:fontsize=200:fontcolor=white:box=1:boxcolor=black:x=24:y=24"
+# scene OUT RATE FRAMES SHOT: testsrc2 up to frame SHOT, testsrc after it
+scene() {
+    ff -filter_complex "testsrc2=s=1280x720:r=$2,trim=end_frame=$4[a];testsrc=s=1280x720:r=$2,trim=end_frame=$(($3 - $4)),setpts=PTS-STARTPTS[b];[a][b]concat=n=2:v=1:a=0,$NUM" \
+        -frames:v "$3" $X264 "$tmp/$1"
+}
+# speech OUT SECONDS CHANNELS < "start end words" lines: the words fill
+# [start, end) exactly; everything else is digital silence.
+speech() {
+    out=$1 total=$2 ch=$3 at=0 i=0 parts=""
+    while read -r a b words; do
+        i=$((i + 1))
+        gap=$(awk "BEGIN { print $a - $at }")
+        sox -n -r 48000 -c 1 "$tmp/.gap$i.wav" trim 0 "$gap"
+        espeak-ng -s 130 -w "$tmp/.raw$i.wav" "$words"
+        # The voice's own lead-in and tail are cut and its gaps between
+        # words held to 80 ms (so the only pauses are the slots' own),
+        # then it is stretched to its slot (tempo -s keeps the pitch).
+        sox "$tmp/.raw$i.wav" "$tmp/.cut$i.wav" silence -l 1 0.02 0.5% -1 0.08 0.5% reverse silence 1 0.02 0.5% reverse
+        len=$(soxi -D "$tmp/.cut$i.wav")
+        sox "$tmp/.cut$i.wav" -r 48000 "$tmp/.say$i.wav" tempo -s "$(awk "BEGIN { print $len / ($b - $a) }")" pad 0 0.2 trim 0 "$(awk "BEGIN { print $b - $a }")"
+        parts="$parts $tmp/.gap$i.wav $tmp/.say$i.wav"
+        at=$b
+    done
+    sox -n -r 48000 -c 1 "$tmp/.tail.wav" trim 0 "$(awk "BEGIN { print $total - $at }")"
+    # shellcheck disable=SC2086
+    sox $parts "$tmp/.tail.wav" -c "$ch" "$tmp/$out"
+    rm -f "$tmp"/.gap*.wav "$tmp"/.raw*.wav "$tmp"/.cut*.wav "$tmp"/.say*.wav "$tmp/.tail.wav"
+}
+
+# long_25s_25: 625 frames at 25 fps; shot change at frame 500 (20.00 s).
+# Dub long_25s_25.m4a, AAC 48 kHz stereo, 25.00 s.  Speech 0.30-4.60,
+# 5.00-9.70, 10.30-14.60, 15.00-19.60, 20.20-24.70; pauses 4.60-5.00,
+# 9.70-10.30, 14.60-15.00, 19.60-20.20 (holding the shot change), and the
+# ends.  Cuts at 10.00 and 20.00 s bill 10 + 10 + 5 s.
+scene long_25s_25.mp4 25 625 500
+speech .long_25s_25.wav 25 2 <<'EOF2'
+0.30 4.60 the harbour lights came on one by one across the water
+5.00 9.70 as the last ferry of the evening pulled slowly away from the pier
+10.30 14.60 a few gulls followed it out past the breakwater and the buoys
+15.00 19.60 while the people on the deck waved to the friends they left behind
+20.20 24.70 and somewhere in the town a bell rang out the hour of nine
+EOF2
+ff -i "$tmp/.long_25s_25.wav" -c:a aac -b:a 160k "$tmp/long_25s_25.m4a"
+rm -f "$tmp/.long_25s_25.wav"
+# long_15s_2997: 448 frames at 30000/1001 (14.948 s), one shot.  Dub
+# long_15s_2997.wav, PCM 48 kHz mono, 15.00 s: it runs 0.052 s past the
+# picture.  Speech 0.20-4.60, 5.00-9.70, 10.20-14.80; pauses 4.60-5.00,
+# 9.70-10.20, and the ends.  10 + 5 s needs the cut on frame 299 (9.977 s).
+scene long_15s_2997.mp4 30000/1001 448 448
+speech long_15s_2997.wav 15 1 <<'EOF2'
+0.20 4.60 she opened the letter with careful fingers and began to read
+5.00 9.70 the words were written in a hand she had not seen for many years
+10.20 14.80 and by the second page she knew exactly who had sent it to her
+EOF2
+# long_37s_25: 925 frames at 25 fps; shot change at frame 315 (12.60 s).
+# Dub long_37s_25.wav, PCM 48 kHz stereo, 37.00 s.  Speech 0.30-4.00,
+# 4.60-8.50, 9.00-12.20, 12.80-24.60 (11.8 s with no pause), 29.60-33.00,
+# 33.40-36.60; pauses 4.00-4.60, 8.50-9.00, 12.20-12.80 (holding the shot
+# change), 24.60-29.60 (5 s without speech), 33.00-33.40, and the ends;
+# the voice makes one more of its own at 2.59-2.80.
+scene long_37s_25.mp4 25 925 315
+speech long_37s_25.wav 37 2 <<'EOF2'
+0.30 4.00 good evening and welcome back to the programme
+4.60 8.50 tonight we are travelling north along the coast road
+9.00 12.20 to a village that most maps have long forgotten
+12.80 24.60 and so the whole village gathered in the square to listen while the old captain told them about the storm that had carried his boat far beyond the islands where nobody had ever sailed before and how he found his way home
+29.60 33.00 the captain still lives in the house by the harbour
+33.40 36.60 and he will tell the story to anyone who asks him
+EOF2
+
 # Bad files.
 : >"$tmp/empty.mp4"
 # moov at the end (the default), cut at 30%: no index, unusable.
@@ -110,6 +189,9 @@ want "raw.aac format" "$(probe -show_entries format=format_name "$tmp/raw.aac")"
 want "billing frames" "$(probe -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "$tmp/billing_5005ms.mp4")" "150"
 want "exact 10 s frames" "$(probe -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "$tmp/ok_exact_10s.mp4")" "250"
 want "odd size" "$(probe -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$tmp/odd_1281x721.mp4")" "1281,721"
+want "long_37s_25 frames" "$(probe -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "$tmp/long_37s_25.mp4")" "925"
+want "long_15s_2997 frames" "$(probe -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "$tmp/long_15s_2997.mp4")" "448"
+want "long_37s_25 dub length" "$(probe -show_entries stream=duration "$tmp/long_37s_25.wav")" "37.000000"
 want "tenbit pix_fmt" "$(probe -select_streams v:0 -show_entries stream=pix_fmt "$tmp/tenbit.mp4")" "yuv420p10le"
 
 ls "$tmp" | sed 's/^/  /' >"$tmp/MANIFEST.txt"
