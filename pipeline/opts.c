@@ -6,8 +6,11 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "fal.h"
 
 int opts_int(const char *flag, const char *arg, long lo, long hi, int *out)
 {
@@ -96,4 +99,30 @@ int opts_close_stdout(void)
         return -1;
     }
     return 0;
+}
+
+void opts_backoff(int64_t *base_ms, int64_t *cap_ms)
+{
+    const char *env = getenv("DUBBATCH_TEST_BACKOFF_MS");
+    long base, cap;
+    char *comma;
+
+    *base_ms = FAL_BACKOFF_BASE_MS;
+    *cap_ms = FAL_BACKOFF_CAP_MS;
+    if (!env || !*env)
+        return;
+    comma = strchr(env, ',');
+    if (comma) {
+        char *head = xstrndup(env, (size_t)(comma - env));
+
+        if (util_parse_long(head, 1, 600000, &base) == 0 &&
+            util_parse_long(comma + 1, 1, 600000, &cap) == 0) {
+            *base_ms = base;
+            *cap_ms = cap;
+        }
+        free(head);
+    } else if (util_parse_long(env, 1, 600000, &base) == 0) {
+        *base_ms = base;
+        *cap_ms = base * 30;
+    }
 }

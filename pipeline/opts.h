@@ -50,4 +50,11 @@ int opts_default_media_jobs(void);
  * full disk is an error rather than a silently short report. */
 int opts_close_stdout(void);
 
+/*
+ * The backoff's first step and cap: fal's JS client's numbers, unless
+ * DUBBATCH_TEST_BACKOFF_MS=BASE[,CAP] shortens them (a seam for tests,
+ * which outlast hundreds of injected faults in seconds; README).
+ */
+void opts_backoff(int64_t *base_ms, int64_t *cap_ms);
+
 #endif
