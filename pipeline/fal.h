@@ -265,4 +265,7 @@ int64_t fal_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, double u);
  * there is none or it is a date. */
 int64_t fal_retry_after_ms(const struct http_resp *r, int64_t cap_ms);
 
+/* cJSON's version, for dubbatch doctor. */
+const char *fal_json_version(void);
+
 #endif

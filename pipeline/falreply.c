@@ -386,3 +386,8 @@ int fal_not_found(const struct http_resp *r)
     cJSON_Delete(o);
     return found;
 }
+
+const char *fal_json_version(void)
+{
+    return cJSON_Version();
+}

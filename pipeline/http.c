@@ -699,3 +699,8 @@ void http_free(struct http *h)
     }
     free(h);
 }
+
+const char *http_library_version(void)
+{
+    return curl_version();
+}

@@ -161,4 +161,7 @@ int http_pending(const struct http *h);
  */
 void http_abort_all(struct http *h);
 
+/* libcurl's version and its TLS library, for dubbatch doctor. */
+const char *http_library_version(void);
+
 #endif

@@ -11,7 +11,6 @@
 #include "cmd.h"
 #include "util.h"
 
-#define DUBBATCH_VERSION "0.1.0"
 
 struct verb {
     const char *name;
@@ -28,6 +27,7 @@ static const struct verb verbs[] = {
      "probe and plan every job of a manifest; spend nothing"},
     {"probe", cmd_probe, "print the media facts of files as JSON"},
     {"conform", cmd_conform, "make one file fit the model's limits"},
+    {"doctor", cmd_doctor, "check the key, fal's hosts, the worker, the disk"},
     {"init", cmd_init, "write a manifest pairing clips and dubs by name"},
     {"schema", cmd_schema, "print the manifest's JSON Schema"},
 };

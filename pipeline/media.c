@@ -494,6 +494,11 @@ void media_pool_drain(struct media_pool *p)
     free(fds);
 }
 
+const char *media_pool_program(const struct media_pool *p)
+{
+    return p->self;
+}
+
 void media_pool_free(struct media_pool *p)
 {
     struct media_task *t, *next;

@@ -391,3 +391,8 @@ int state_event_count(struct state *s, const char *id, struct dub_err *e)
         return state_fail(s, e, "cannot count events");
     return n;
 }
+
+const char *state_library_version(void)
+{
+    return sqlite3_libversion();
+}

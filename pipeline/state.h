@@ -126,4 +126,7 @@ int state_meta_set(struct state *s, const char *key, const char *value,
 /* Number of events recorded for a job (for tests and the report). */
 int state_event_count(struct state *s, const char *id, struct dub_err *e);
 
+/* The SQLite library's version, for dubbatch doctor. */
+const char *state_library_version(void);
+
 #endif

@@ -203,3 +203,8 @@ int yamltree_read(const char *text, size_t len, struct mtree *t)
     yamltree_anchors_release(&anchors);
     return rc;
 }
+
+const char *yamltree_library_version(void)
+{
+    return yaml_get_version_string();
+}

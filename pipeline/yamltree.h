@@ -14,4 +14,7 @@
 /* 0, or -1 with the error in t->errors and why in t->stop. */
 int yamltree_read(const char *text, size_t len, struct mtree *t);
 
+/* libyaml's version, for dubbatch doctor. */
+const char *yamltree_library_version(void);
+
 #endif
