@@ -17,6 +17,7 @@
 #include "plan.h"
 #include "prep.h"
 #include "report.h"
+#include "scenes.h"
 
 struct validate_job {
     const struct manifest_job *mj;
@@ -26,6 +27,8 @@ struct validate_job {
     char vdesc[512], adesc[512];
     struct prep prep[2]; /* --conform: video, audio */
     struct prep *use[2]; /* the prep that serves each (shared by equals) */
+    int has_scene;       /* a long scene: its windows are planned */
+    struct scenes_job scene;
 };
 
 static void validate_prep_done(struct prep *p, void *arg)
@@ -103,6 +106,51 @@ static void validate_conform(const struct manifest *m, struct validate_job *jobs
     free(dot);
 }
 
+/* The windows of every long scene, from each one's analysis; a scene
+ * whose analysis fails says why under its job, and is still trimmed. */
+static void validate_scenes(const struct manifest *m,
+                            struct validate_job *jobs, struct media_pool *pool)
+{
+    const struct plan_limits *lim = plan_limits_get(m->endpoint);
+    size_t i;
+
+    for (i = 0; i < m->njobs; i++) {
+        struct validate_job *v = &jobs[i];
+
+        if (v->plan.verdict == PLAN_REJECT || !v->audio ||
+            !scenes_wanted(lim, &v->mj->policy, &v->video->facts,
+                           &v->audio->facts))
+            continue;
+        v->has_scene = 1;
+        v->scene.video = v->video->path;
+        v->scene.audio = v->audio->path;
+        v->scene.vf = &v->video->facts;
+        v->scene.lim = lim;
+        v->scene.price = &m->pricing;
+        scenes_start(pool, &v->scene);
+    }
+    media_pool_drain(pool);
+}
+
+static void validate_print_scene(const struct scenes_job *s)
+{
+    char text[2048];
+    int k;
+
+    if (!s->ok) {
+        printf("%-24s windows: not planned: %s\n", "", s->err.msg);
+        return;
+    }
+    window_describe(&s->plan, text, sizeof(text));
+    printf("%-24s windows: %s\n", "", text);
+    printf("%-24s %d windows, %.0f s billed, $%.3f (fixed 10 s windows: %.0f "
+           "s, $%.3f); not run yet: the run trims\n", "", s->plan.n,
+           s->plan.billed, s->plan.cost, s->plan.fixed_billed,
+           s->plan.fixed_cost);
+    for (k = 0; k < s->plan.nwarnings; k++)
+        printf("%-24s warning %s\n", "", s->plan.warnings[k]);
+}
+
 static const char *const validate_verdicts[] = {"accept", "conform", "reject"};
 
 /* Plans one job, or explains why its inputs could not even be probed. */
@@ -161,6 +209,8 @@ static void validate_print_text(const struct manifest *m,
                        v->use[k]->out, v->use[k]->cached ? " (cached)" : "");
         for (k = 0; k < v->plan.nwarnings; k++)
             printf("%-24s warning %s\n", "", v->plan.warnings[k]);
+        if (v->has_scene)
+            validate_print_scene(&v->scene);
     }
     printf("\n%zu job%s: %d as is, %d to conform, %d rejected\n", m->njobs,
            m->njobs == 1 ? "" : "s", counts[PLAN_ACCEPT], counts[PLAN_CONFORM],
@@ -191,6 +241,7 @@ static void validate_print_json(const struct manifest *m,
         r->reason = v->plan.verdict == PLAN_REJECT ? v->why : NULL;
         r->conformed_video = v->use[0] && v->use[0]->ok ? v->use[0]->out : NULL;
         r->conformed_audio = v->use[1] && v->use[1]->ok ? v->use[1]->out : NULL;
+        r->windows = v->has_scene && v->scene.ok ? &v->scene.plan : NULL;
     }
     text = report_validation_json(m->path, plan_limits_get(m->endpoint)->name,
                                   rj, m->njobs, counts, billed, cost);
@@ -216,17 +267,65 @@ static void validate_usage(FILE *f)
             "usage errors,\n3 when the manifest is invalid.\n");
 }
 
+/* Every job planned from its inputs' probes; counts per verdict. */
+static struct validate_job *validate_jobs(const struct manifest *m,
+                                          const struct inputs *in,
+                                          int counts[3])
+{
+    struct validate_job *jobs = xcalloc(m->njobs + 1, sizeof(*jobs));
+    size_t i;
+
+    for (i = 0; i < m->njobs; i++) {
+        struct validate_job *v = &jobs[i];
+
+        v->mj = &m->jobs[i];
+        v->video = inputs_find(in, v->mj->video);
+        v->audio = v->mj->audio ? inputs_find(in, v->mj->audio) : NULL;
+        validate_plan(m, v);
+        counts[v->plan.verdict]++;
+    }
+    return jobs;
+}
+
+static void validate_free(struct validate_job *jobs, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        prep_release(&jobs[i].prep[0]);
+        prep_release(&jobs[i].prep[1]);
+        scenes_release(&jobs[i].scene);
+    }
+    free(jobs);
+}
+
+/* What the jobs that can run would bill, and cost. */
+static void validate_sum(const struct manifest *m,
+                         const struct validate_job *jobs, double *cost,
+                         double *billed)
+{
+    size_t i;
+
+    for (i = 0; i < m->njobs; i++) {
+        if (jobs[i].plan.verdict == PLAN_REJECT)
+            continue;
+        *cost += jobs[i].plan.cost;
+        *billed += jobs[i].plan.billed_seconds;
+    }
+}
+
+static const struct option validate_longopts[] = {
+    {"json", no_argument, NULL, 'J'},
+    {"conform", no_argument, NULL, 'C'},
+    {"media-jobs", required_argument, NULL, 'j'},
+    {"media-timeout", required_argument, NULL, 't'},
+    {"output-dir-ok", no_argument, NULL, 'O'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_validate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'J'},
-        {"conform", no_argument, NULL, 'C'},
-        {"media-jobs", required_argument, NULL, 'j'},
-        {"media-timeout", required_argument, NULL, 't'},
-        {"output-dir-ok", no_argument, NULL, 'O'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct manifest m;
     struct buf errors = {0};
     struct dub_err e = {0};
@@ -238,9 +337,8 @@ int cmd_validate(int argc, char **argv)
     int64_t timeout_ms = OPTS_MEDIA_TIMEOUT_MS;
     double cost = 0, billed = 0;
     unsigned flags = MANIFEST_CHECK_OUTPUT;
-    size_t i;
 
-    while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hj:", validate_longopts, NULL)) != -1) {
         switch (c) {
         case 'J':
             json = 1;
@@ -284,34 +382,17 @@ int cmd_validate(int argc, char **argv)
     pool = media_pool_new(media_jobs, timeout_ms);
     inputs_probe(&in, pool, conform);
 
-    jobs = xcalloc(m.njobs, sizeof(*jobs));
-    for (i = 0; i < m.njobs; i++) {
-        struct validate_job *v = &jobs[i];
-
-        v->mj = &m.jobs[i];
-        v->video = inputs_find(&in, v->mj->video);
-        v->audio = v->mj->audio ? inputs_find(&in, v->mj->audio) : NULL;
-        validate_plan(&m, v);
-        counts[v->plan.verdict]++;
-    }
+    jobs = validate_jobs(&m, &in, counts);
+    validate_scenes(&m, jobs, pool);
     if (conform)
         validate_conform(&m, jobs, pool, counts);
     media_pool_free(pool);
-    for (i = 0; i < m.njobs; i++) {
-        if (jobs[i].plan.verdict == PLAN_REJECT)
-            continue;
-        cost += jobs[i].plan.cost;
-        billed += jobs[i].plan.billed_seconds;
-    }
+    validate_sum(&m, jobs, &cost, &billed);
     if (json)
         validate_print_json(&m, jobs, counts, cost, billed);
     else
         validate_print_text(&m, jobs, counts, cost, billed);
-    for (i = 0; i < m.njobs; i++) {
-        prep_release(&jobs[i].prep[0]);
-        prep_release(&jobs[i].prep[1]);
-    }
-    free(jobs);
+    validate_free(jobs, m.njobs);
     inputs_release(&in);
     manifest_release(&m);
     if (opts_close_stdout() < 0)

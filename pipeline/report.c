@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 
 #include "manifest.h"
 #include "state.h"
+#include "window.h"
 #include "wire.h"
 
 static const char *const report_verdicts[] = {"accept", "conform", "reject"};
@@ -326,6 +328,77 @@ static void report_json_cols(cJSON *o, const struct report_job *j)
     }
 }
 
+/* The plan's bits in words, in bit order (plan.h). */
+static const char *const report_video_whys[] = {
+    "rotate", "square pixels", "scale", "pad", "crop", "even size", "trim",
+    "loop", "freeze", "constant rate", "pixel format", "codec", "container",
+    "bytes", "drop audio", NULL,
+};
+static const char *const report_audio_whys[] = {
+    "extract", "format", "bytes", "trim", "pad", "downmix", "strip",
+    "measured duration", "resample", NULL,
+};
+
+/*
+ * The worker's plan JSON made readable: "step" and "why" are numbers on
+ * the pipe, and words here ("encode"; ["scale", "trim"]), since a person
+ * or a script reads the report.
+ */
+static cJSON *report_steps(cJSON *o, const char *const *whys)
+{
+    static const char *const steps[] = {"keep", "remux", "encode"};
+    const cJSON *step = cJSON_GetObjectItemCaseSensitive(o, "step");
+    const cJSON *why = cJSON_GetObjectItemCaseSensitive(o, "why");
+    unsigned bits = cJSON_IsNumber(why) ? (unsigned)why->valuedouble : 0;
+    cJSON *names = cJSON_CreateArray();
+    int k;
+
+    for (k = 0; whys[k]; k++)
+        if (bits & (1u << k))
+            cJSON_AddItemToArray(names, cJSON_CreateString(whys[k]));
+    cJSON_ReplaceItemInObjectCaseSensitive(o, "why", names);
+    if (cJSON_IsNumber(step) && step->valueint >= 0 && step->valueint < 3)
+        cJSON_ReplaceItemInObjectCaseSensitive(
+            o, "step", cJSON_CreateString(steps[step->valueint]));
+    return o;
+}
+
+/* cJSON prints doubles in full: 0.98 would read 0.9800000000000002. */
+static double report_round(double v, int places)
+{
+    double k = pow(10, places);
+
+    return round(v * k) / k;
+}
+
+/* A long scene's windows: each one's span in seconds and frames, why it
+ * ends there, and what it bills; then the scene's sums against fixed
+ * windows. */
+static void report_windows(cJSON *o, const struct window_plan *p)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, "windows");
+    double fps = (double)p->fps_num / p->fps_den;
+    int k;
+
+    for (k = 0; k < p->n; k++) {
+        const struct window *w = &p->w[k];
+        cJSON *x = cJSON_CreateObject();
+
+        cJSON_AddNumberToObject(x, "start", report_round(w->start / fps, 3));
+        cJSON_AddNumberToObject(x, "end", report_round(w->end / fps, 3));
+        cJSON_AddNumberToObject(x, "start_frame", (double)w->start);
+        cJSON_AddNumberToObject(x, "frames", (double)(w->end - w->start));
+        cJSON_AddStringToObject(x, "cut", window_cut_name(w->cut));
+        cJSON_AddBoolToObject(x, "sent", !w->silent);
+        cJSON_AddNumberToObject(x, "billed_seconds", w->billed);
+        cJSON_AddItemToArray(a, x);
+    }
+    cJSON_AddNumberToObject(o, "windows_billed_seconds", p->billed);
+    cJSON_AddNumberToObject(o, "windows_cost", report_round(p->cost, 6));
+    cJSON_AddNumberToObject(o, "fixed_windows_billed_seconds", p->fixed_billed);
+    cJSON_AddNumberToObject(o, "silent_billed_seconds_saved", p->silent_billed);
+}
+
 cJSON *report_job_json(const struct report_job *j)
 {
     const struct manifest_job *mj = j->mj;
@@ -343,16 +416,21 @@ cJSON *report_job_json(const struct report_job *j)
         cJSON_AddNumberToObject(o, "voice_speed", mj->voice_speed);
     }
     if (report_planned(j) && j->video) {
-        cJSON_AddItemToObject(o, "video_steps", wire_plan_video(&j->plan->video));
+        cJSON_AddItemToObject(o, "video_steps",
+                              report_steps(wire_plan_video(&j->plan->video),
+                                           report_video_whys));
         if (j->plan->has_audio && j->audio)
             cJSON_AddItemToObject(o, "audio_steps",
-                                  wire_plan_audio(&j->plan->audio));
+                                  report_steps(wire_plan_audio(&j->plan->audio),
+                                               report_audio_whys));
     }
     if (j->plan) {
         t = cJSON_AddArrayToObject(o, "warnings");
         for (k = 0; k < j->plan->nwarnings; k++)
             cJSON_AddItemToArray(t, cJSON_CreateString(j->plan->warnings[k]));
     }
+    if (j->windows)
+        report_windows(o, j->windows);
     if (j->conformed_video)
         cJSON_AddStringToObject(o, "conformed_video", j->conformed_video);
     if (j->conformed_audio)

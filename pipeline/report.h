@@ -19,6 +19,8 @@ struct cJSON;
 struct manifest_job;
 struct state_job;
 
+struct window_plan;
+
 struct report_job {
     const struct manifest_job *mj;
     const struct facts *video;   /* NULL when not probed */
@@ -29,6 +31,7 @@ struct report_job {
     const char *reason;          /* why not done, or NULL */
     const char *conformed_video; /* work files, when made */
     const char *conformed_audio;
+    const struct window_plan *windows; /* a long scene's, when planned */
 };
 
 struct report_batch {

@@ -124,8 +124,9 @@ static const struct schema_key schema_table[] = {
      {3, 2}, "trim", NULL, JOB(policy.long_video),
      "video over the limit ({video_max} s; {t2v_video_max} s for "
      "text-to-video): `trim` (default, by frame count), `reject`, or for "
-     "audio-to-video `segment` (windows of the scene, stitched; until that "
-     "is built, `segment` trims)"},
+     "audio-to-video `segment` (windows cut at the dub's pauses; "
+     "`validate` plans them, and until the run stitches them, `segment` "
+     "trims: see *Long scenes*)"},
     {"long_video", SCHEMA_JOB, SCHEMA_WORD, SCHEMA_ANY, 0, 0, 0, NULL, {0, 0},
      NULL, "long", JOB(policy.long_video), "the older spelling of `long`"},
     {"long_audio", SCHEMA_JOB, SCHEMA_WORD, SCHEMA_A2V, 0, 0, 0, schema_long,
