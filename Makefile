@@ -70,10 +70,11 @@ SRC = $(wildcard pipeline/*.c) $(wildcard probe/*.c)
 OBJ = $(SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard pipeline/*.c))
 # The worker speaks JSON about facts, plans and scenes: wire.c, util.c,
-# plan.c and scene.c.
+# plan.c and scene.c; it hashes with sha256.c.
 MEDIA_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard probe/*.c)) \
             $(BUILD)/pipeline/util.o $(BUILD)/pipeline/wire.o \
-            $(BUILD)/pipeline/plan.o $(BUILD)/pipeline/scene.o
+            $(BUILD)/pipeline/plan.o $(BUILD)/pipeline/scene.o \
+            $(BUILD)/pipeline/sha256.o
 LIB_OBJ = $(filter-out $(BUILD)/pipeline/main.o $(BUILD)/probe/media_main.o,$(OBJ))
 TEST_SRC = $(wildcard tests/unit/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/%)

@@ -10,6 +10,7 @@
 
 #include "inputs.h"
 #include "media.h"
+#include "sha256.h"
 #include "wire.h"
 
 static void prep_finish(struct prep *p)

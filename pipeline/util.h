@@ -145,21 +145,6 @@ void util_ext(const char *path, char *out, size_t outlen);
 /* 1 when s begins with prefix. */
 int util_starts_with(const char *s, const char *prefix);
 
-/* SHA-256. */
-struct sha256 {
-    uint32_t h[8];
-    uint64_t len;
-    unsigned char blk[64];
-    size_t blen;
-};
-void sha256_init(struct sha256 *s);
-void sha256_update(struct sha256 *s, const void *data, size_t n);
-void sha256_final(struct sha256 *s, unsigned char out[32]);
-/* Lower-case hex digest of data (65 bytes with the NUL). */
-void sha256_hex(const void *data, size_t n, char out[65]);
-/* Hex digest of a file's content; -1 and e when it cannot be read. */
-int sha256_file(const char *path, char out[65], struct dub_err *e);
-
 /* Milliseconds: wall clock since the epoch, and monotonic. */
 int64_t util_now_ms(void);
 int64_t util_mono_ms(void);

@@ -15,6 +15,7 @@
 
 #include "manifest.h"
 #include "plan.h"
+#include "sha256.h"
 #include "util.h"
 
 /* Policy fields hashed by the first version, in its format. */

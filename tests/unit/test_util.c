@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "sha256.h"
 #include "util.h"
 
 static void sha256_vectors(void)

@@ -8,6 +8,7 @@
 #include "manifest.h"
 #include "plan.h"
 #include "test.h"
+#include "sha256.h"
 #include "work.h"
 
 int main(void)
