@@ -295,10 +295,11 @@ static void plan_video(const struct plan_limits *lim,
         frames_in = 1;
     pv->frames = frames_in;
     if (vdur > lim->video_max + PLAN_EPS) {
-        /* PLAN_LONG_SEGMENT trims too, until segmentation (6a) is built. */
+        /* A scene under PLAN_LONG_SEGMENT is cut into windows before a run
+         * plans its parts (scenes.c); planned whole, it trims. */
         if (pol->long_video == PLAN_LONG_REJECT)
             plan_reject(p, "the video is %.2f s, over the %.0f s limit "
-                        "(long_video: reject)", vdur, lim->video_max);
+                        "(long: reject)", vdur, lim->video_max);
         pv->frames = plan_frames(lim->video_max, pv, 0);
         pv->why |= PLAN_V_TRIM;
     } else if (vdur < lim->video_min - PLAN_EPS) {
@@ -507,6 +508,11 @@ void plan_describe_video(const struct plan *p, const struct facts *f,
         joiner_add(&t, "as is");
         return;
     }
+    if (pv->why & PLAN_V_SLICE)
+        joiner_add(&t, "window of frames %lld-%lld (%.2f-%.2f s)",
+                   (long long)pv->start, (long long)(pv->start + pv->frames),
+                   pv->start / plan_fps_value(pv),
+                   (pv->start + pv->frames) / plan_fps_value(pv));
     if (pv->why & PLAN_V_ROTATE)
         joiner_add(&t, "rotate %d (%dx%d coded -> %dx%d upright)", pv->rotation,
                  f->video.coded_w, f->video.coded_h, pv->in_w, pv->in_h);
@@ -570,6 +576,9 @@ void plan_describe_audio(const struct plan *p, const struct facts *f,
         joiner_add(&t, "as is");
         return;
     }
+    if (pa->why & PLAN_A_SLICE)
+        joiner_add(&t, "window %.2f-%.2f s", pa->start,
+                   pa->start + pa->duration);
     if (pa->why & PLAN_A_EXTRACT)
         joiner_add(&t, "extract the first audio stream from %s",
                  f->container_short);

@@ -42,14 +42,16 @@ static const struct wire_field wire_video_fields[] = {
     F_INT(facts_video, fps_num), F_INT(facts_video, fps_den),
     F_INT(facts_video, vfr), F_STR(facts_video, pix_fmt),
     F_INT(facts_video, bit_depth), F_INT(facts_video, hdr),
-    F_DBL(facts_video, duration), F_I64(facts_video, frames),
+    F_DBL(facts_video, duration), F_DBL(facts_video, start_time),
+    F_I64(facts_video, frames),
     F_I64(facts_video, bit_rate),
 };
 
 static const struct wire_field wire_audio_fields[] = {
     F_INT(facts_audio, index), F_STR(facts_audio, codec),
     F_INT(facts_audio, sample_rate), F_INT(facts_audio, channels),
-    F_DBL(facts_audio, duration), F_INT(facts_audio, duration_estimated),
+    F_DBL(facts_audio, duration), F_DBL(facts_audio, start_time),
+    F_INT(facts_audio, duration_estimated),
     F_I64(facts_audio, bit_rate),
 };
 
@@ -72,7 +74,8 @@ static const struct wire_field wire_pv_fields[] = {
     F_INT(plan_video, in_h), F_INT(plan_video, scale_w),
     F_INT(plan_video, scale_h), F_INT(plan_video, out_w),
     F_INT(plan_video, out_h), F_INT(plan_video, fps_num),
-    F_INT(plan_video, fps_den), F_I64(plan_video, frames),
+    F_INT(plan_video, fps_den), F_I64(plan_video, start),
+    F_I64(plan_video, frames),
     F_DBL(plan_video, in_duration), F_DBL(plan_video, duration),
 };
 
@@ -80,7 +83,19 @@ static const struct wire_field wire_pa_fields[] = {
     F_INT(plan_audio, step), F_UINT(plan_audio, why),
     F_INT(plan_audio, bitrate), F_INT(plan_audio, sample_rate),
     F_INT(plan_audio, channels), F_DBL(plan_audio, in_duration),
+    F_DBL(plan_audio, start),
     F_DBL(plan_audio, duration), F_STR(plan_audio, ext),
+};
+
+static const struct wire_field wire_verify_fields[] = {
+    F_I64(scene_verify, frames), F_INT(scene_verify, fps_num),
+    F_INT(scene_verify, fps_den), F_DBL(scene_verify, picture_seconds),
+    F_DBL(scene_verify, audio_seconds),
+};
+
+static const struct wire_field wire_stitch_fields[] = {
+    F_INT(scene_stitch, copied), F_I64(scene_stitch, frames),
+    F_INT(scene_stitch, mended),
 };
 
 static const struct wire_field wire_delivery_fields[] = {
@@ -301,7 +316,8 @@ static void wire_analysis_get(const cJSON *obj, struct scene_analysis *a)
 static const char *const wire_op_names[WIRE_NOPS] = {
     [WIRE_PROBE] = "probe", [WIRE_HASH] = "hash", [WIRE_THUMB] = "thumb",
     [WIRE_CONFORM] = "conform", [WIRE_DELIVER] = "deliver",
-    [WIRE_ANALYZE] = "analyze",
+    [WIRE_ANALYZE] = "analyze", [WIRE_STITCH] = "stitch",
+    [WIRE_VERIFY] = "verify",
 };
 
 const char *wire_op_name(enum wire_op op)
@@ -344,6 +360,36 @@ static char *wire_dup(const cJSON *o, const char *name)
     return s ? xstrdup(s) : NULL;
 }
 
+static double wire_num(const cJSON *o, const char *name)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+
+    return cJSON_IsNumber(it) ? it->valuedouble : 0;
+}
+
+/* A stitch's parts and the scene's plan. */
+static int wire_parts_get(const cJSON *o, struct wire_task *t,
+                          struct dub_err *e)
+{
+    const cJSON *parts = cJSON_GetObjectItemCaseSensitive(o, "parts"), *p;
+    int n = cJSON_GetArraySize(parts);
+
+    if (!cJSON_IsArray(parts) || n < 1 || n > SCENE_MAX_PARTS ||
+        wire_pv_get(cJSON_GetObjectItemCaseSensitive(o, "plan"), &t->pv) < 0)
+        return dub_errf(e, DUB_EINTERNAL, "malformed stitch task");
+    t->parts = xcalloc((size_t)n, sizeof(*t->parts));
+    cJSON_ArrayForEach(p, parts) {
+        const char *path = wire_str(p, "path");
+
+        if (!path)
+            return dub_errf(e, DUB_EINTERNAL, "stitch task: a part without "
+                            "a path");
+        t->parts[t->nparts].path = xstrdup(path);
+        t->parts[t->nparts++].frames = (int64_t)wire_num(p, "frames");
+    }
+    return 0;
+}
+
 char *wire_task_line(const struct wire_task *t)
 {
     cJSON *o = cJSON_CreateObject();
@@ -369,6 +415,25 @@ char *wire_task_line(const struct wire_task *t)
     }
     if (t->op == WIRE_ANALYZE && t->dub)
         cJSON_AddStringToObject(o, "dub", t->dub);
+    if (t->op == WIRE_STITCH) {
+        cJSON *parts = cJSON_AddArrayToObject(o, "parts");
+        int i;
+
+        for (i = 0; i < t->nparts; i++) {
+            cJSON *p = cJSON_CreateObject();
+
+            cJSON_AddStringToObject(p, "path", t->parts[i].path);
+            cJSON_AddNumberToObject(p, "frames", (double)t->parts[i].frames);
+            cJSON_AddItemToArray(parts, p);
+        }
+        cJSON_AddItemToObject(o, "plan", wire_plan_video(&t->pv));
+    }
+    if (t->op == WIRE_VERIFY) {
+        cJSON_AddNumberToObject(o, "frames", (double)t->frames);
+        cJSON_AddNumberToObject(o, "fps_num", t->fps_num);
+        cJSON_AddNumberToObject(o, "fps_den", t->fps_den);
+        cJSON_AddNumberToObject(o, "audio_seconds", t->audio_seconds);
+    }
     if (t->op == WIRE_DELIVER) {
         if (t->dub)
             cJSON_AddStringToObject(o, "dub", t->dub);
@@ -411,6 +476,9 @@ int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
     }
     t->op = (enum wire_op)i;
     t->path = wire_dup(o, t->op == WIRE_CONFORM ? "in" : "path");
+    /* A stitch's files are its parts; its messages name the output. */
+    if (t->op == WIRE_STITCH && !t->path)
+        t->path = wire_dup(o, "out");
     t->out = wire_dup(o, "out");
     t->at = 1.0;
     t->max_w = 480;
@@ -439,6 +507,18 @@ int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
             goto out;
         }
     }
+    if (t->op == WIRE_STITCH && wire_parts_get(o, t, e) < 0)
+        goto out;
+    if (t->op == WIRE_VERIFY) {
+        t->frames = (int64_t)wire_num(o, "frames");
+        t->fps_num = (int)wire_num(o, "fps_num");
+        t->fps_den = (int)wire_num(o, "fps_den");
+        t->audio_seconds = wire_num(o, "audio_seconds");
+        if (t->frames <= 0 || t->fps_num <= 0 || t->fps_den <= 0) {
+            dub_errf(e, DUB_EINTERNAL, "verify task without a scene");
+            goto out;
+        }
+    }
     if (t->op == WIRE_ANALYZE) {
         t->dub = wire_dup(o, "dub");
         if (!t->dub) {
@@ -447,7 +527,7 @@ int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
         }
     }
     if ((t->op == WIRE_THUMB || t->op == WIRE_CONFORM ||
-         t->op == WIRE_DELIVER) && !t->out) {
+         t->op == WIRE_DELIVER || t->op == WIRE_STITCH) && !t->out) {
         dub_errf(e, DUB_EINTERNAL, "%s task without an output",
                  wire_op_names[i]);
         goto out;
@@ -476,6 +556,10 @@ void wire_task_release(struct wire_task *t)
     free((char *)t->dub);
     free((char *)t->fingerprint);
     free((char *)t->request);
+    while (t->nparts > 0)
+        free((char *)t->parts[--t->nparts].path);
+    free(t->parts);
+    t->parts = NULL;
     t->path = t->out = t->dub = t->fingerprint = t->request = NULL;
 }
 
@@ -485,6 +569,9 @@ char *wire_reply_line(const struct wire_reply *r)
 
     cJSON_AddNumberToObject(o, "id", (double)r->id);
     cJSON_AddBoolToObject(o, "ok", r->ok);
+    if (r->has_verify)
+        wire_put(cJSON_AddObjectToObject(o, "verify"), &r->verify,
+                 wire_verify_fields, DUB_ARRAY_LEN(wire_verify_fields));
     if (!r->ok) {
         cJSON_AddNumberToObject(o, "code", r->err.code);
         cJSON_AddStringToObject(o, "error", r->err.msg);
@@ -500,6 +587,17 @@ char *wire_reply_line(const struct wire_reply *r)
     if (r->has_analysis)
         wire_analysis_put(cJSON_AddObjectToObject(o, "analysis"),
                           &r->analysis);
+    if (r->has_stitch) {
+        cJSON *s = cJSON_AddObjectToObject(o, "stitch");
+        cJSON *got = cJSON_AddArrayToObject(s, "got");
+        int i;
+
+        wire_put(s, &r->stitch, wire_stitch_fields,
+                 DUB_ARRAY_LEN(wire_stitch_fields));
+        for (i = 0; i < r->stitch.nparts; i++)
+            cJSON_AddItemToArray(got,
+                                 cJSON_CreateNumber((double)r->stitch.got[i]));
+    }
     return wire_print(o);
 }
 
@@ -535,6 +633,23 @@ int wire_reply_parse(const char *line, struct wire_reply *r)
         r->has_delivery = 1;
         wire_get(it, &r->delivery, wire_delivery_fields,
                  DUB_ARRAY_LEN(wire_delivery_fields));
+    }
+    it = cJSON_GetObjectItemCaseSensitive(o, "stitch");
+    if (cJSON_IsObject(it)) {
+        const cJSON *g;
+
+        r->has_stitch = 1;
+        wire_get(it, &r->stitch, wire_stitch_fields,
+                 DUB_ARRAY_LEN(wire_stitch_fields));
+        cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(it, "got"))
+            if (cJSON_IsNumber(g) && r->stitch.nparts < SCENE_MAX_PARTS)
+                r->stitch.got[r->stitch.nparts++] = (int64_t)g->valuedouble;
+    }
+    it = cJSON_GetObjectItemCaseSensitive(o, "verify");
+    if (cJSON_IsObject(it)) {
+        r->has_verify = 1;
+        wire_get(it, &r->verify, wire_verify_fields,
+                 DUB_ARRAY_LEN(wire_verify_fields));
     }
     it = cJSON_GetObjectItemCaseSensitive(o, "analysis");
     if (cJSON_IsObject(it)) {

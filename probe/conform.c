@@ -45,6 +45,9 @@
  * limit (field-notes d8), a bounded number of times. */
 #define CONFORM_AUDIO_RETRIES 4
 #define CONFORM_AUDIO_STEP 0.85
+/* Seconds of audio decoded before a window: an AAC or MP3 frame needs the
+ * one before it to decode cleanly. */
+#define CONFORM_AUDIO_PREROLL 0.2
 
 struct conv {
     AVFormatContext *ic, *oc;
@@ -88,7 +91,15 @@ void conform_video_filters(const struct facts *f, const struct plan_video *pv,
     else if (pv->why & PLAN_V_CROP)
         joiner_add(&t, "crop=%d:%d:(iw-ow)/2:(ih-oh)/2", pv->out_w,
                     pv->out_h);
-    joiner_add(&t, "fps=%d/%d", pv->fps_num, pv->fps_den);
+    /* A window starts the constant-rate grid at its own first frame: the
+     * same grid as the whole clip's, which starts at its first timestamp,
+     * so window k's frames are the whole conform's frames start.. . */
+    if (pv->why & PLAN_V_SLICE)
+        joiner_add(&t, "fps=%d/%d:start_time=%.9f", pv->fps_num, pv->fps_den,
+                   f->video.start_time + (double)pv->start * pv->fps_den /
+                                             pv->fps_num);
+    else
+        joiner_add(&t, "fps=%d/%d", pv->fps_num, pv->fps_den);
     if (pv->why & PLAN_V_LOOP) {
         /* loop keeps the frames in memory: a short clip is at most 2 s. */
         long size = (long)ceil(pv->in_duration * fps) + 2;
@@ -100,7 +111,6 @@ void conform_video_filters(const struct facts *f, const struct plan_video *pv,
                     pv->duration - pv->in_duration + 1.0);
     }
     joiner_add(&t, "format=yuv420p");
-    (void)f;
 }
 
 void conform_audio_filters(const struct facts *f, const struct plan_audio *pa,
@@ -111,12 +121,15 @@ void conform_audio_filters(const struct facts *f, const struct plan_audio *pa,
     if (!n)
         return;
     out[0] = '\0';
+    /* A window counts from the dub's first sample, as the analysis did. */
+    if (pa->why & PLAN_A_SLICE)
+        joiner_add(&t, "atrim=start=%.9f", f->audio.start_time + pa->start);
     joiner_add(&t, "aformat=sample_fmts=fltp:sample_rates=%d:channel_layouts=%s",
                 pa->sample_rate, pa->channels == 1 ? "mono" : "stereo");
-    /* Silence is added without end; the writer stops at the planned count. */
-    if (pa->why & PLAN_A_PAD)
+    /* Silence is added without end; the writer stops at the planned count.
+     * A window past the dub's end is silence too. */
+    if (pa->why & (PLAN_A_PAD | PLAN_A_SLICE))
         joiner_add(&t, "apad");
-    (void)f;
 }
 
 /* ==== Shared stages ===================================================== */
@@ -128,6 +141,9 @@ static int conform_open_input(struct conv *c, const char *in, int index)
 
     if ((ret = lav_open_input(&c->ic, in)) < 0)
         return ret;
+    /* -1: the first video stream that is not cover art. */
+    if (index < 0)
+        index = lav_first_stream(c->ic, AVMEDIA_TYPE_VIDEO);
     if (index < 0 || (unsigned)index >= c->ic->nb_streams)
         return AVERROR_STREAM_NOT_FOUND;
     c->index = index;
@@ -308,6 +324,22 @@ static int conform_pump(struct conv *c, int audio)
     return av_write_trailer(c->oc);
 }
 
+/* A window is decoded from the keyframe at or before at (seconds on the
+ * stream's timeline), less a little for audio decoders that need the
+ * frame before; the filters drop what comes before the window. */
+static int conform_seek(struct conv *c, double at)
+{
+    AVStream *st = c->ic->streams[c->index];
+
+    if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
+        at -= CONFORM_AUDIO_PREROLL;
+    if (at <= 0)
+        return 0;
+    return av_seek_frame(c->ic, c->index,
+                         (int64_t)floor(at / av_q2d(st->time_base)),
+                         AVSEEK_FLAG_BACKWARD);
+}
+
 static int conform_finish(const char *tmp, const char *out, int ret,
                           const char *in, struct dub_err *e)
 {
@@ -423,8 +455,11 @@ int conform_video(const char *in, const struct facts *f,
         return dub_errf(e, DUB_EINTERNAL, "'%s' needs no conforming", in);
     if (!f->has_video)
         return dub_errf(e, DUB_EMEDIA, "'%s' has no video stream", in);
-    if (pv->step == PLAN_REMUX)
+    if (pv->step == PLAN_REMUX && !(pv->why & PLAN_V_SLICE))
         return conform_remux(in, f->video.index, out, e);
+    if (pv->step != PLAN_ENCODE)
+        return dub_errf(e, DUB_EINTERNAL, "a window of '%s' is always encoded",
+                        in);
 
     tmp = lav_tmp_name(out);
     c.frame = av_frame_alloc();
@@ -435,6 +470,11 @@ int conform_video(const char *in, const struct facts *f,
         goto end;
     }
     if ((ret = conform_open_input(&c, in, f->video.index)) < 0)
+        goto end;
+    if ((pv->why & PLAN_V_SLICE) &&
+        (ret = conform_seek(&c, f->video.start_time +
+                                    (double)pv->start * pv->fps_den /
+                                        pv->fps_num)) < 0)
         goto end;
     conform_video_filters(f, pv, desc, sizeof(desc));
     if ((ret = lav_graph(&c.graph, &c.src, &c.sink, c.dec,
@@ -476,6 +516,9 @@ static int conform_audio_once(const char *in, const struct facts *f,
         goto end;
     }
     if ((ret = conform_open_input(&c, in, f->audio.index)) < 0)
+        goto end;
+    if ((pa->why & PLAN_A_SLICE) &&
+        (ret = conform_seek(&c, f->audio.start_time + pa->start)) < 0)
         goto end;
     conform_audio_filters(f, pa, desc, sizeof(desc));
     if ((ret = lav_graph(&c.graph, &c.src, &c.sink, c.dec,
@@ -536,8 +579,11 @@ int conform_audio(const char *in, const struct facts *f,
         return dub_errf(e, DUB_EINTERNAL, "'%s' needs no conforming", in);
     if (!f->has_audio)
         return dub_errf(e, DUB_EMEDIA, "'%s' has no audio stream", in);
-    if (pa->step == PLAN_REMUX)
+    if (pa->step == PLAN_REMUX && !(pa->why & PLAN_A_SLICE))
         return conform_remux(in, f->audio.index, out, e);
+    if (pa->step != PLAN_ENCODE)
+        return dub_errf(e, DUB_EINTERNAL, "a window of '%s' is always encoded",
+                        in);
     tmp = lav_tmp_name(out);
     for (tries = 0; tries < CONFORM_AUDIO_RETRIES; tries++) {
         ret = conform_audio_once(in, f, pa, bitrate, tmp, out);
@@ -553,6 +599,116 @@ int conform_audio(const char *in, const struct facts *f,
                         (long long)limit, bitrate);
     }
     rc = conform_finish(tmp, out, ret, in, e);
+    free(tmp);
+    return rc;
+}
+
+/* ==== Joining windows =================================================== */
+
+/* Encodes one frame (a reference, so the last can be repeated) as the
+ * output's next. */
+static int conform_put(struct conv *out, AVFrame *f)
+{
+    AVFrame *dup = av_frame_clone(f);
+    int ret;
+
+    if (!dup)
+        return AVERROR(ENOMEM);
+    dup->pts = out->done++;
+    dup->pict_type = AV_PICTURE_TYPE_NONE;
+    ret = conform_encode(out, dup);
+    av_frame_free(&dup);
+    return ret;
+}
+
+/* One part into the encoder: up to want frames, then its last frame again
+ * until there are want. */
+static int conform_join_part(struct conv *out, const struct scene_part *part,
+                             const char *desc, AVFrame *last)
+{
+    struct conv in = {0};
+    int64_t got = 0;
+    int ret;
+
+    in.frame = av_frame_alloc();
+    in.filt = av_frame_alloc();
+    in.pkt = av_packet_alloc();
+    if (!in.frame || !in.filt || !in.pkt) {
+        ret = AVERROR(ENOMEM);
+        goto end;
+    }
+    if ((ret = conform_open_input(&in, part->path, -1)) < 0 ||
+        (ret = lav_graph(&in.graph, &in.src, &in.sink, in.dec,
+                         in.ic->streams[in.index], desc)) < 0)
+        goto end;
+    while (got < part->frames) {
+        ret = av_buffersink_get_frame(in.sink, in.filt);
+        if (ret == AVERROR(EAGAIN)) {
+            if (in.input_done)
+                break;
+            if ((ret = conform_feed(&in)) < 0)
+                goto end;
+            continue;
+        }
+        if (ret == AVERROR_EOF)
+            break;
+        if (ret < 0)
+            goto end;
+        av_frame_unref(last);
+        if ((ret = av_frame_ref(last, in.filt)) < 0 ||
+            (ret = conform_put(out, in.filt)) < 0)
+            goto end;
+        av_frame_unref(in.filt);
+        got++;
+    }
+    ret = got > 0 ? 0 : AVERROR_INVALIDDATA;
+    while (ret >= 0 && got < part->frames) {
+        ret = conform_put(out, last);
+        got++;
+    }
+end:
+    conform_close(&in);
+    return ret;
+}
+
+int conform_join(const struct scene_part *parts, int n,
+                 const struct plan_video *pv, const char *out,
+                 struct dub_err *e)
+{
+    struct conv c = {0};
+    char *tmp = lav_tmp_name(out), desc[256];
+    AVFrame *last = av_frame_alloc();
+    int i, ret, rc;
+
+    /* A model's result may come back at another size: the scene's. */
+    snprintf(desc, sizeof(desc),
+             "scale=%d:%d:flags=lanczos,setsar=1,format=yuv420p", pv->out_w,
+             pv->out_h);
+    c.pkt = av_packet_alloc();
+    if (!c.pkt || !last) {
+        ret = AVERROR(ENOMEM);
+        goto end;
+    }
+    if ((ret = conform_open_output(&c, tmp, out)) < 0 ||
+        (ret = conform_video_encoder(&c, pv)) < 0 ||
+        (ret = conform_write_header(&c)) < 0)
+        goto end;
+    for (i = 0; i < n; i++) {
+        if ((ret = conform_join_part(&c, &parts[i], desc, last)) < 0) {
+            av_frame_free(&last);
+            conform_close(&c);
+            unlink(tmp);
+            free(tmp);
+            return lav_error(e, ret, "stitch: cannot join window %d ('%s')",
+                             i + 1, parts[i].path);
+        }
+    }
+    if ((ret = conform_encode(&c, NULL)) >= 0)
+        ret = av_write_trailer(c.oc);
+end:
+    av_frame_free(&last);
+    conform_close(&c);
+    rc = conform_finish(tmp, out, ret, out, e);
     free(tmp);
     return rc;
 }
