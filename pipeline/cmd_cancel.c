@@ -129,7 +129,7 @@ int cmd_cancel(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *key_file = NULL, *queue = NULL, *rest = NULL, *api = NULL;
+    struct opts_fal fal = {0};
     struct batchdir o;
     struct state *st = NULL;
     struct state_job *jobs = NULL;
@@ -142,10 +142,9 @@ int cmd_cancel(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'k': key_file = optarg; break;
-        case 'Q': queue = optarg; break;
-        case 'R': rest = optarg; break;
-        case 'A': api = optarg; break;
+        case 'k': case 'Q': case 'R': case 'A':
+            opts_fal_take(c, optarg, &fal);
+            break;
         case 'h':
             cancel_usage(stdout);
             return EXIT_DONE;
@@ -183,7 +182,8 @@ int cmd_cancel(int argc, char **argv)
         rc = EXIT_DONE;
         goto out;
     }
-    if (falcfg_load(&cfg, key_file, queue, rest, api, &e) < 0 ||
+    if (falcfg_load(&cfg, fal.key_file, fal.queue, fal.rest, fal.api,
+                    &e) < 0 ||
         !(r = remote_new(&cfg, &e)))
         goto fail;
     rc = cancel_all(st, r, jobs, n) ? EXIT_SOME_FAILED : EXIT_DONE;

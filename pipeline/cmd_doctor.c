@@ -127,8 +127,7 @@ static void doctor_output(struct doctor *d, const char *dir)
     free(here);
 }
 
-static void doctor_fal(struct doctor *d, const char *key_file,
-                       const char *queue, const char *rest, const char *api,
+static void doctor_fal(struct doctor *d, const struct opts_fal *f,
                        enum plan_endpoint ep)
 {
     struct falcfg cfg = {0};
@@ -138,12 +137,12 @@ static void doctor_fal(struct doctor *d, const char *key_file,
     int i;
 
     opts_backoff(&base, &cap);
-    if (falcfg_load(&cfg, key_file, queue, rest, api, &e) < 0) {
+    if (falcfg_load(&cfg, f->key_file, f->queue, f->rest, f->api, &e) < 0) {
         doctor_say(d, 2, "%s", e.msg);
         return;
     }
     doctor_say(d, 0, "key from %s",
-               key_file ? key_file
+               f->key_file ? f->key_file
                : getenv("FAL_KEY") ? "FAL_KEY" : "FAL_KEY_ID and FAL_KEY_SECRET");
     /* As long as a run would wait for a host coming up. */
     preflight_fal(&cfg, plan_limits_get(ep)->model, 30 * base, &p, &e);
@@ -163,7 +162,7 @@ int cmd_doctor(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *key_file = NULL, *queue = NULL, *rest = NULL, *api = NULL;
+    struct opts_fal fal = {0};
     struct doctor d = {0};
     struct manifest m = {0};
     struct buf errors = {0};
@@ -173,10 +172,9 @@ int cmd_doctor(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'k': key_file = optarg; break;
-        case 'Q': queue = optarg; break;
-        case 'R': rest = optarg; break;
-        case 'A': api = optarg; break;
+        case 'k': case 'Q': case 'R': case 'A':
+            opts_fal_take(c, optarg, &fal);
+            break;
         case 'h':
             doctor_usage(stdout);
             return EXIT_DONE;
@@ -204,7 +202,7 @@ int cmd_doctor(int argc, char **argv)
                "cJSON %s", http_library_version(), state_library_version(),
                yamltree_library_version(), fal_json_version());
     doctor_worker(&d);
-    doctor_fal(&d, key_file, queue, rest, api, ep);
+    doctor_fal(&d, &fal, ep);
     if (have_m) {
         doctor_output(&d, m.output_dir);
         manifest_release(&m);

@@ -57,17 +57,14 @@ int cmd_probe(int argc, char **argv)
     struct probe_slot *slots;
     struct report_probe *outs;
     char *text;
-    int c, i, n, failed = 0, jobs = opts_default_media_jobs();
-    int64_t timeout_ms = OPTS_MEDIA_TIMEOUT_MS;
+    struct opts_media med;
+    int c, i, n, failed = 0;
 
+    opts_media_init(&med);
     while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
         switch (c) {
-        case 'j':
-            if (opts_media_jobs(optarg, &jobs) < 0)
-                return EXIT_USAGE;
-            break;
-        case 't':
-            if (opts_media_timeout(optarg, &timeout_ms) < 0)
+        case 'j': case 't':
+            if (opts_media_take(c, optarg, &med) < 0)
                 return EXIT_USAGE;
             break;
         case 'h':
@@ -84,7 +81,7 @@ int cmd_probe(int argc, char **argv)
         return EXIT_USAGE;
     }
     slots = xcalloc((size_t)n, sizeof(*slots));
-    pool = media_pool_new(jobs < n ? jobs : n, timeout_ms);
+    pool = media_pool_new(med.jobs < n ? med.jobs : n, med.timeout_ms);
     for (i = 0; i < n; i++) {
         slots[i].out.path = argv[optind + i];
         media_probe(pool, slots[i].out.path, probe_done, &slots[i]);

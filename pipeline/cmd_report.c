@@ -35,18 +35,15 @@ int cmd_report(int argc, char **argv)
     struct media_pool *pool;
     struct batchdir o;
     struct dub_err e = {0};
-    int64_t timeout_ms = OPTS_MEDIA_TIMEOUT_MS;
-    int c, rc, media_jobs = opts_default_media_jobs();
+    struct opts_media med;
+    int c, rc;
     char *page;
 
+    opts_media_init(&med);
     while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
         switch (c) {
-        case 'j':
-            if (opts_media_jobs(optarg, &media_jobs) < 0)
-                return EXIT_USAGE;
-            break;
-        case 't':
-            if (opts_media_timeout(optarg, &timeout_ms) < 0)
+        case 'j': case 't':
+            if (opts_media_take(c, optarg, &med) < 0)
                 return EXIT_USAGE;
             break;
         case 'h':
@@ -64,7 +61,7 @@ int cmd_report(int argc, char **argv)
     rc = batchdir_find(&o, argv[optind]);
     if (rc)
         return rc;
-    pool = media_pool_new(media_jobs, timeout_ms);
+    pool = media_pool_new(med.jobs, med.timeout_ms);
     if (page_write(o.dir, pool, &e) < 0) {
         fprintf(stderr, "dubbatch: %s\n", e.msg);
         rc = EXIT_USAGE;

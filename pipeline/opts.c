@@ -126,3 +126,29 @@ void opts_backoff(int64_t *base_ms, int64_t *cap_ms)
         *cap_ms = base * 30;
     }
 }
+
+int opts_fal_take(int c, const char *arg, struct opts_fal *f)
+{
+    switch (c) {
+    case 'k': f->key_file = arg; return 1;
+    case 'Q': f->queue = arg; return 1;
+    case 'R': f->rest = arg; return 1;
+    case 'A': f->api = arg; return 1;
+    default: return 0;
+    }
+}
+
+void opts_media_init(struct opts_media *m)
+{
+    m->jobs = opts_default_media_jobs();
+    m->timeout_ms = OPTS_MEDIA_TIMEOUT_MS;
+}
+
+int opts_media_take(int c, const char *arg, struct opts_media *m)
+{
+    if (c == 'j')
+        return opts_media_jobs(arg, &m->jobs) < 0 ? -1 : 1;
+    if (c == 't')
+        return opts_media_timeout(arg, &m->timeout_ms) < 0 ? -1 : 1;
+    return 0;
+}

@@ -57,4 +57,23 @@ int opts_close_stdout(void);
  */
 void opts_backoff(int64_t *base_ms, int64_t *cap_ms);
 
+/* --key-file and the --fal-*-url flags, as run, cancel and doctor take
+ * them: getopt codes 'k', 'Q', 'R' and 'A'.  NULL when not given. */
+struct opts_fal {
+    const char *key_file, *queue, *rest, *api;
+};
+/* 1 when c is one of them (its value kept), else 0. */
+int opts_fal_take(int c, const char *arg, struct opts_fal *f);
+
+/* -j/--media-jobs and --media-timeout, as the verbs that start media
+ * workers take them: getopt codes 'j' and 't'. */
+struct opts_media {
+    int jobs;
+    int64_t timeout_ms;
+};
+void opts_media_init(struct opts_media *m);
+/* 1 when c is one of them, -1 when its value is bad (said on stderr),
+ * else 0. */
+int opts_media_take(int c, const char *arg, struct opts_media *m);
+
 #endif
