@@ -21,6 +21,7 @@
 #include "preflight.h"
 #include "remote.h"
 #include "runner.h"
+#include "scenes.h"
 #include "state.h"
 
 static void run_usage(FILE *f)
@@ -55,6 +56,24 @@ static void run_usage(FILE *f)
             "folder in use.\n");
 }
 
+/* Long scenes become their windows' jobs, sliced in the work folder. */
+static int run_scenes(struct manifest *m, struct media_pool *pool,
+                      struct scenes *sc)
+{
+    char *dot = util_path_join(m->output_dir, ".dubbatch");
+    char *work = util_path_join(dot, "work");
+    struct dub_err e = {0};
+    int rc = util_mkdirs(work, &e);
+
+    if (rc < 0)
+        fprintf(stderr, "dubbatch: %s\n", e.msg);
+    else
+        scenes_expand(sc, m, pool, work);
+    free(work);
+    free(dot);
+    return rc;
+}
+
 /*
  * A key fal refuses or a host that is not there stops the run here, before
  * its first job meets the same wall; an edge failing for the moment is left
@@ -83,13 +102,13 @@ static int run_preflight(const struct falcfg *cfg, const struct manifest *m,
 /* The command line, before anything is opened. */
 struct run_args {
     struct runner_opts o;
-    const char *key_file, *queue, *rest, *api;
+    struct opts_fal fal;
+    struct opts_media med;
     enum log_level level;
     enum log_format fmt;
-    int media_jobs, concurrency;
+    int concurrency;
     double poll, timeout_min;
     unsigned flags;
-    int64_t media_timeout_ms;
 };
 
 static const struct option run_longopts[] = {
@@ -131,11 +150,10 @@ static int run_parse(int argc, char **argv, struct run_args *a)
     memset(a, 0, sizeof(*a));
     a->level = LOG_INFO;
     a->fmt = LOG_TEXT;
-    a->media_jobs = opts_default_media_jobs();
+    opts_media_init(&a->med);
     a->poll = 2.0;
     a->timeout_min = 120;
     a->flags = MANIFEST_CHECK_OUTPUT;
-    a->media_timeout_ms = OPTS_MEDIA_TIMEOUT_MS;
     while ((c = getopt_long(argc, argv, "hj:qv", run_longopts, NULL)) != -1) {
         switch (c) {
         case 'c':
@@ -167,18 +185,13 @@ static int run_parse(int argc, char **argv, struct run_args *a)
         case 'S':
             o->resubmit_failed = 1;
             break;
-        case 'j':
-            if (opts_media_jobs(optarg, &a->media_jobs) < 0)
+        case 'j': case 't':
+            if (opts_media_take(c, optarg, &a->med) < 0)
                 return EXIT_USAGE;
             break;
-        case 't':
-            if (opts_media_timeout(optarg, &a->media_timeout_ms) < 0)
-                return EXIT_USAGE;
+        case 'k': case 'Q': case 'R': case 'A':
+            opts_fal_take(c, optarg, &a->fal);
             break;
-        case 'k': a->key_file = optarg; break;
-        case 'Q': a->queue = optarg; break;
-        case 'R': a->rest = optarg; break;
-        case 'A': a->api = optarg; break;
         case 'L':
             if (run_log_format(optarg, &a->fmt) < 0)
                 return EXIT_USAGE;
@@ -214,6 +227,7 @@ int cmd_run(int argc, char **argv)
     struct remote *r = NULL;
     struct media_pool *pool = NULL;
     struct state *st = NULL;
+    struct scenes sc = {0};
     pid_t holder;
     int rc, lockfd;
 
@@ -231,7 +245,8 @@ int cmd_run(int argc, char **argv)
         return EXIT_MANIFEST;
     }
     buf_release(&errors);
-    if (falcfg_load(&cfg, a.key_file, a.queue, a.rest, a.api, &e) < 0) {
+    if (falcfg_load(&cfg, a.fal.key_file, a.fal.queue, a.fal.rest, a.fal.api,
+                    &e) < 0) {
         fprintf(stderr, "dubbatch: %s\n", e.msg);
         manifest_release(&m);
         return EXIT_USAGE;
@@ -259,9 +274,13 @@ int cmd_run(int argc, char **argv)
     if (run_preflight(&cfg, &m, o) < 0)
         goto out;
     remote_set_retry(r, o->retry_for_ms, o->backoff_ms, o->backoff_cap_ms);
-    pool = media_pool_new(a.media_jobs, a.media_timeout_ms);
+    pool = media_pool_new(a.med.jobs, a.med.timeout_ms);
+    if (run_scenes(&m, pool, &sc) < 0)
+        goto out;
+    o->scenes = &sc;
     rc = runner_run(&m, st, r, pool, o);
 out:
+    scenes_free(&sc);
     media_pool_free(pool);
     remote_free(r);
     state_close(st);

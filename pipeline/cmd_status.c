@@ -42,8 +42,50 @@ static int status_cmp(const void *a, const void *b)
  * The jobs to show, in order: a manifest's, with NULL for a job no run has
  * recorded, or every recorded job.  Caller frees the array.
  */
+/*
+ * A long scene has no row of its own: its windows have ("<id>~w01"...,
+ * scenes.h), and the run records the scene's delivery in the meta table.
+ * Its state: DONE when delivered; FAILED (naming the window) when one
+ * window will not be done; else where its least advanced window stands,
+ * DOWNLOADED when only the join is left.  0 when no window has a row.
+ */
+static int status_scene(struct state *st, const char *id,
+                        const struct state_job *jobs, size_t n,
+                        struct state_job *out)
+{
+    char *key = xasprintf("scene:%s", id), *done = NULL;
+    size_t len = strlen(id), i;
+    struct dub_err e = {0};
+    int found = 0;
+
+    memset(out, 0, sizeof(*out));
+    out->id = (char *)id;
+    out->state = JOB_DOWNLOADED;
+    for (i = 0; i < n; i++) {
+        const struct state_job *w = &jobs[i];
+
+        if (strncmp(w->id, id, len) != 0 || strncmp(w->id + len, "~w", 2))
+            continue;
+        found = 1;
+        if (job_is_final(w->state) && w->state != JOB_DONE) {
+            out->state = JOB_FAILED;
+            out->error = w->error;
+            break;
+        }
+        if (!job_is_final(w->state) && w->state < out->state)
+            out->state = w->state;
+    }
+    if (state_meta_get(st, key, &done, &e) > 0)
+        out->state = JOB_DONE;
+    free(done);
+    free(key);
+    return found;
+}
+
 static const struct state_job **status_pick(const struct batchdir *o,
+                                            struct state *st,
                                             struct state_job *jobs, size_t n,
+                                            struct state_job *scenes,
                                             size_t *count)
 {
     const struct state_job **byid, **pick;
@@ -63,7 +105,9 @@ static const struct state_job **status_pick(const struct batchdir *o,
 
         key.id = o->m.jobs[i].id;
         hit = bsearch(&kp, byid, n, sizeof(*byid), status_cmp);
-        pick[i] = hit ? *hit : NULL;
+        pick[i] = hit ? *hit
+                  : status_scene(st, key.id, jobs, n, &scenes[i]) ? &scenes[i]
+                                                                : NULL;
     }
     free(byid);
     *count = o->m.njobs;
@@ -116,6 +160,7 @@ int cmd_status(int argc, char **argv)
     struct state *st;
     struct state_job *jobs;
     const struct state_job **pick;
+    struct state_job *scenes;
     struct dub_err e = {0};
     size_t n, count;
     int c, rc;
@@ -142,9 +187,11 @@ int cmd_status(int argc, char **argv)
         batchdir_release(&o);
         return EXIT_USAGE;
     }
-    pick = status_pick(&o, jobs, n, &count);
+    scenes = xcalloc((o.has_manifest ? o.m.njobs : 0) + 1, sizeof(*scenes));
+    pick = status_pick(&o, st, jobs, n, scenes, &count);
     rc = status_print(o.dir, pick, count);
     free(pick);
+    free(scenes);
     state_jobs_free(jobs, n);
     state_close(st);
     batchdir_release(&o);

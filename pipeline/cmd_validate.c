@@ -107,7 +107,7 @@ static void validate_conform(const struct manifest *m, struct validate_job *jobs
 }
 
 /* The windows of every long scene, from each one's analysis; a scene
- * whose analysis fails says why under its job, and is still trimmed. */
+ * whose analysis fails says why under its job (the run fails it alone). */
 static void validate_scenes(const struct manifest *m,
                             struct validate_job *jobs, struct media_pool *pool)
 {
@@ -130,6 +130,18 @@ static void validate_scenes(const struct manifest *m,
         scenes_start(pool, &v->scene);
     }
     media_pool_drain(pool);
+    /* What the run does with a scene is its windows, not a trim. */
+    for (i = 0; i < m->njobs; i++) {
+        struct validate_job *v = &jobs[i];
+
+        if (!v->has_scene || !v->scene.ok)
+            continue;
+        v->plan.billed_seconds = v->scene.plan.billed;
+        v->plan.cost = v->scene.plan.cost;
+        snprintf(v->vdesc, sizeof(v->vdesc),
+                 "a long scene of %.2f s in %d windows, each conformed",
+                 v->video->facts.video.duration, v->scene.plan.n);
+    }
 }
 
 static void validate_print_scene(const struct scenes_job *s)
@@ -144,7 +156,7 @@ static void validate_print_scene(const struct scenes_job *s)
     window_describe(&s->plan, text, sizeof(text));
     printf("%-24s windows: %s\n", "", text);
     printf("%-24s %d windows, %.0f s billed, $%.3f (fixed 10 s windows: %.0f "
-           "s, $%.3f); not run yet: the run trims\n", "", s->plan.n,
+           "s, $%.3f)\n", "", s->plan.n,
            s->plan.billed, s->plan.cost, s->plan.fixed_billed,
            s->plan.fixed_cost);
     for (k = 0; k < s->plan.nwarnings; k++)
@@ -332,12 +344,13 @@ int cmd_validate(int argc, char **argv)
     struct inputs in;
     struct media_pool *pool;
     struct validate_job *jobs;
-    int c, json = 0, conform = 0, media_jobs = opts_default_media_jobs();
+    struct opts_media med;
+    int c, json = 0, conform = 0;
     int counts[3] = {0, 0, 0};
-    int64_t timeout_ms = OPTS_MEDIA_TIMEOUT_MS;
     double cost = 0, billed = 0;
     unsigned flags = MANIFEST_CHECK_OUTPUT;
 
+    opts_media_init(&med);
     while ((c = getopt_long(argc, argv, "hj:", validate_longopts, NULL)) != -1) {
         switch (c) {
         case 'J':
@@ -346,12 +359,8 @@ int cmd_validate(int argc, char **argv)
         case 'C':
             conform = 1;
             break;
-        case 'j':
-            if (opts_media_jobs(optarg, &media_jobs) < 0)
-                return EXIT_USAGE;
-            break;
-        case 't':
-            if (opts_media_timeout(optarg, &timeout_ms) < 0)
+        case 'j': case 't':
+            if (opts_media_take(c, optarg, &med) < 0)
                 return EXIT_USAGE;
             break;
         case 'O':
@@ -379,7 +388,7 @@ int cmd_validate(int argc, char **argv)
     buf_release(&errors);
 
     inputs_collect(&in, &m);
-    pool = media_pool_new(media_jobs, timeout_ms);
+    pool = media_pool_new(med.jobs, med.timeout_ms);
     inputs_probe(&in, pool, conform);
 
     jobs = validate_jobs(&m, &in, counts);

@@ -84,9 +84,9 @@ static int fetch_check_length(struct rjob *j, const struct facts *f,
     return -1;
 }
 
-/* The verified result into the results folder: a rename within the
- * output folder, so <id>.mp4 appears whole or not at all. */
-static void fetch_deliver(struct rjob *j)
+/* The verified result into the results folder as it is: a rename within
+ * the output folder, so <id>.mp4 appears whole or not at all. */
+static void fetch_rename(struct rjob *j)
 {
     char *final = rjob_output_path(j);
 
@@ -98,6 +98,62 @@ static void fetch_deliver(struct rjob *j)
     free(j->st.output);
     j->st.output = final;
     rjob_move(j, JOB_DONE, NULL);
+}
+
+static void fetch_delivered(void *arg, const struct wire_reply *r)
+{
+    struct rjob *j = arg;
+
+    rjob_end(j);
+    if (!r->ok) {
+        if (r->err.code != DUB_EWORKER || !rjob_again(j))
+            rjob_park(j, "cannot deliver: %s", r->err.msg);
+        return;
+    }
+    if (r->has_delivery && r->delivery.audio_cut > 0.001)
+        log_warn(j->mj->id, "the dub runs %.2f s past the picture: its last "
+                            "%.2f s are cut", r->delivery.audio_cut,
+                 r->delivery.audio_cut);
+    unlink(j->st.output);
+    free(j->st.output);
+    j->st.output = rjob_output_path(j);
+    j->st.output_size = r->facts.size;
+    rjob_move(j, JOB_DONE, NULL);
+}
+
+/*
+ * The verified result delivered (design.md 6a): its picture with the
+ * studio's own dub at its own quality, not the 5 MB upload nor the model's
+ * re-encode, muxed without re-encoding where the container allows, and
+ * tagged with the job's fingerprint and request id (recover.c reads them).
+ * A window waits in the work folder for its scene; text-to-video has only
+ * the model's sound, and a dub at a URL is not fetched back: those keep
+ * the model's, remuxed only into a .mov when asked for one.
+ */
+static void fetch_deliver(struct rjob *j)
+{
+    const struct manifest_job *mj = j->mj;
+    struct media_delivery d = {0};
+    int dub = mj->audio && !util_starts_with(mj->audio, "https://");
+    int model = !dub || mj->policy.deliver_audio == PLAN_DELIVER_MODEL;
+    int mov = mj->policy.deliver_container == PLAN_CONTAINER_MOV;
+    char *final;
+
+    if (mj->window_of || (model && !mov)) {
+        fetch_rename(j);
+        return;
+    }
+    final = rjob_output_path(j);
+    d.picture = j->st.output;
+    d.dub = model ? NULL : mj->audio;
+    d.model_audio = model;
+    d.mov = mov;
+    d.fingerprint = j->st.fingerprint;
+    d.request = j->st.request_id;
+    d.out = final;
+    rjob_begin(j);
+    media_deliver(j->run->pool, &d, fetch_delivered, j);
+    free(final);
 }
 
 static void fetch_checked(void *arg, const struct wire_reply *r)

@@ -366,7 +366,7 @@ static void manifest_job_copy(struct manifest_job *dst,
         src->voice_language ? xstrdup(src->voice_language) : NULL;
 }
 
-static void manifest_job_release(struct manifest_job *j)
+void manifest_job_release(struct manifest_job *j)
 {
     free(j->id);
     free(j->video);
@@ -374,6 +374,7 @@ static void manifest_job_release(struct manifest_job *j)
     free(j->text);
     free(j->voice_id);
     free(j->voice_language);
+    free(j->window_of);
     memset(j, 0, sizeof(*j));
 }
 
@@ -523,6 +524,10 @@ static void manifest_jobs(struct manifest_ctx *c, uint32_t seq,
     size_t i = 0;
 
     manifest_defaults(SCHEMA_JOB, &base);
+    /* The table's default is audio-to-video's; text-to-video has no dub to
+     * cut a scene at, and trims. */
+    if (m->endpoint == PLAN_T2V && base.policy.long_video == PLAN_LONG_SEGMENT)
+        base.policy.long_video = PLAN_LONG_TRIM;
     if (defaults)
         given = manifest_fields(c, defaults, "defaults", 1, &base);
     if (!nd || nd->kind != MTREE_SEQ) {

@@ -35,6 +35,8 @@ struct manifest_job {
     double voice_speed;   /* 1.0 when not given */
     struct plan_policy policy;
     int line;             /* where the job starts in the manifest */
+    char *window_of;      /* a long scene's window (scenes.h): the scene's
+                             id; NULL for a job of the manifest's own */
 };
 
 struct manifest {
@@ -67,5 +69,6 @@ int manifest_load_flags(const char *path, unsigned flags, struct manifest *m,
 int manifest_load(const char *path, struct manifest *m, struct buf *errors,
                   struct dub_err *e);
 void manifest_release(struct manifest *m);
+void manifest_job_release(struct manifest_job *j);
 
 #endif

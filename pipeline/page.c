@@ -74,6 +74,12 @@ static const char page_css[] =
     "code{font-size:.85em}"
     ".warn{color:#6b4c00;font-size:.9rem;margin:.4rem 0;padding-left:1.2rem}"
     "main h2.section{grid-column:1/-1;font-size:1.1rem;margin:.5rem 0 0}"
+    ".windows{display:flex;gap:2px;margin:.5rem 0 0;height:1.4rem}"
+    ".windows span{flex:1 1 0;min-width:2px;border-radius:.2rem;"
+    "background:var(--mute);color:#fff;font-size:.7rem;text-align:center;"
+    "overflow:hidden;white-space:nowrap}"
+    ".windows .w-done{background:var(--ok)}.windows .w-failed{background:"
+    "var(--bad)}.windows .w-silent{background:#dadce0;color:var(--fg)}"
     "[hidden]{display:none!important}";
 
 /* Hides the cards outside the chosen group; the bar only appears when
@@ -366,6 +372,42 @@ static void page_card_facts(struct buf *b, const cJSON *j)
     buf_puts(b, "</dl>");
 }
 
+/*
+ * A long scene's windows as a strip under its player, each as wide as it
+ * is long: green when done, red when failed, grey when it held no speech
+ * and was not sent; its span, cut, billing and request in its title.
+ */
+static void page_windows(struct buf *b, const cJSON *j)
+{
+    const cJSON *ws = cJSON_GetObjectItemCaseSensitive(j, "windows"), *w;
+    char title[512];
+    int k = 0;
+
+    if (!cJSON_IsArray(ws))
+        return;
+    buf_puts(b, "<div class=\"windows\" aria-label=\"windows\">");
+    cJSON_ArrayForEach(w, ws) {
+        const char *st = page_str(w, "state"), *req = page_str(w, "request_id");
+        const char *cut = page_str(w, "cut");
+        int sent = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w, "sent"));
+        double from = page_num(w, "start"), to = page_num(w, "end");
+
+        snprintf(title, sizeof(title), "%.2f-%.2f s, %s; %s%s%s", from, to,
+                 cut ? cut : "", sent ? (st ? st : "not run") : "no speech, "
+                                                                 "not sent",
+                 req ? ", request " : "", req ? req : "");
+        buf_printf(b, "<span class=\"%s\" style=\"flex-grow:%.0f\" "
+                      "title=\"",
+                   !sent ? "w-silent"
+                   : st && strcmp(st, "DONE") == 0 ? "w-done"
+                   : st && strcmp(st, "FAILED") == 0 ? "w-failed" : "",
+                   (to - from) * 100);
+        page_esc(b, title);
+        buf_printf(b, "\">%d</span>", ++k);
+    }
+    buf_puts(b, "</div>");
+}
+
 static void page_card(struct buf *b, const char *dir, const cJSON *j)
 {
     const char *id = page_str(j, "id"), *state = page_str(j, "state");
@@ -374,6 +416,7 @@ static void page_card(struct buf *b, const char *dir, const cJSON *j)
         return;
     page_card_head(b, j, id, state);
     page_card_media(b, dir, j, id, state);
+    page_windows(b, j);
     page_card_facts(b, j);
     buf_puts(b, "</article>\n");
 }

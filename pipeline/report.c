@@ -374,7 +374,8 @@ static double report_round(double v, int places)
 /* A long scene's windows: each one's span in seconds and frames, why it
  * ends there, and what it bills; then the scene's sums against fixed
  * windows. */
-static void report_windows(cJSON *o, const struct window_plan *p)
+static void report_windows(cJSON *o, const struct window_plan *p,
+                           const struct report_window *wins)
 {
     cJSON *a = cJSON_AddArrayToObject(o, "windows");
     double fps = (double)p->fps_num / p->fps_den;
@@ -391,6 +392,12 @@ static void report_windows(cJSON *o, const struct window_plan *p)
         cJSON_AddStringToObject(x, "cut", window_cut_name(w->cut));
         cJSON_AddBoolToObject(x, "sent", !w->silent);
         cJSON_AddNumberToObject(x, "billed_seconds", w->billed);
+        if (wins && wins[k].id)
+            cJSON_AddStringToObject(x, "job", wins[k].id);
+        if (wins && wins[k].state)
+            cJSON_AddStringToObject(x, "state", wins[k].state);
+        if (wins && wins[k].request_id)
+            cJSON_AddStringToObject(x, "request_id", wins[k].request_id);
         cJSON_AddItemToArray(a, x);
     }
     cJSON_AddNumberToObject(o, "windows_billed_seconds", p->billed);
@@ -430,7 +437,7 @@ cJSON *report_job_json(const struct report_job *j)
             cJSON_AddItemToArray(t, cJSON_CreateString(j->plan->warnings[k]));
     }
     if (j->windows)
-        report_windows(o, j->windows);
+        report_windows(o, j->windows, j->wins);
     if (j->conformed_video)
         cJSON_AddStringToObject(o, "conformed_video", j->conformed_video);
     if (j->conformed_audio)

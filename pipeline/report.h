@@ -32,6 +32,15 @@ struct report_job {
     const char *conformed_video; /* work files, when made */
     const char *conformed_audio;
     const struct window_plan *windows; /* a long scene's, when planned */
+    const struct report_window *wins;  /* and per window (windows->n), or
+                                          NULL before the run */
+};
+
+/* A long scene's window as its own job saw it; NULLs when not sent. */
+struct report_window {
+    const char *id;          /* "<scene>~w01" */
+    const char *state;       /* its job's state name */
+    const char *request_id;
 };
 
 struct report_batch {

@@ -366,8 +366,13 @@ int64_t rjob_timeout(struct runner *run)
 
 char *rjob_output_path(const struct rjob *j)
 {
-    char *base = util_path_join(j->run->m->output_dir, j->mj->id);
-    char *path = xasprintf("%s.mp4", base);
+    /* A window's result waits in the work folder for its scene's join. */
+    char *base = util_path_join(j->mj->window_of ? j->run->workdir
+                                                 : j->run->m->output_dir,
+                                j->mj->id);
+    char *path = xasprintf("%s.%s", base,
+                           j->mj->policy.deliver_container == PLAN_CONTAINER_MOV
+                               ? "mov" : "mp4");
 
     free(base);
     return path;

@@ -108,6 +108,8 @@ struct runner {
     int faults;                /* transient faults outlasted this run */
     int64_t fault_ms;          /* ... and the time they cost */
     int waiting;               /* parked for a later run */
+    int scenes_open;           /* long scenes not yet joined */
+    int scenes_failed;         /* ... and failed (a window, or the join) */
     double committed_cost;     /* estimated USD of the work sent to fal
                                   this run */
     double spent_before;       /* ... and by earlier runs (state.db): the

@@ -36,6 +36,7 @@
 #include "report.h"
 #include "resume.h"
 #include "rjob.h"
+#include "scenes.h"
 #include "work.h"
 
 /* Jobs conformed and uploaded ahead of free remote slots, per slot: a slot
@@ -429,14 +430,20 @@ static const char *runner_conformed(const struct prep *p)
 
 static void runner_report(struct runner *run, int interrupted)
 {
-    struct report_job *rj = xcalloc(run->n + 1, sizeof(*rj));
+    size_t nsc = run->o.scenes ? run->o.scenes->n : 0;
+    struct report_job *rj = xcalloc(run->n + nsc + 1, sizeof(*rj));
     struct report_batch b = {0};
     struct dub_err e = {0};
-    size_t i;
+    size_t i, n = 0;
 
     for (i = 0; i < run->n; i++) {
         struct rjob *j = &run->jobs[i];
+        struct report_job *r = &rj[n];
 
+        /* A window is reported inside its scene's row (scenes_rows). */
+        if (j->mj->window_of)
+            continue;
+        n++;
         /* A job finished in an earlier run is planned again (pure), so the
          * report says what was done to it, whichever run did it. */
         if (!j->planned && j->vin && j->vin->ok && (!j->ain || j->ain->ok)) {
@@ -445,23 +452,26 @@ static void runner_report(struct runner *run, int interrupted)
                       &j->plan);
             j->planned = 1;
         }
-        rj[i].mj = j->mj;
-        rj[i].video = j->vin && j->vin->ok ? &j->vin->facts : NULL;
-        rj[i].audio = j->ain && j->ain->ok ? &j->ain->facts : NULL;
-        rj[i].plan = j->planned ? &j->plan : NULL;
-        rj[i].st = j->st.id ? &j->st : NULL;
-        rj[i].state = job_state_name(j->st.state);
-        rj[i].reason = j->st.error;
-        rj[i].conformed_video = runner_conformed(j->prep[0]);
-        rj[i].conformed_audio = runner_conformed(j->prep[1]);
+        r->mj = j->mj;
+        r->video = j->vin && j->vin->ok ? &j->vin->facts : NULL;
+        r->audio = j->ain && j->ain->ok ? &j->ain->facts : NULL;
+        r->plan = j->planned ? &j->plan : NULL;
+        r->st = j->st.id ? &j->st : NULL;
+        r->state = job_state_name(j->st.state);
+        r->reason = j->st.error;
+        r->conformed_video = runner_conformed(j->prep[0]);
+        r->conformed_audio = runner_conformed(j->prep[1]);
     }
+    if (nsc)
+        scenes_rows(run->o.scenes, rj + n, &run->scenes_open,
+                    &run->scenes_failed);
     b.manifest = run->m->path;
     b.endpoint = run->lim->name;
     b.started_at = run->started_at;
     b.finished_at = util_now_ms();
     b.interrupted = interrupted;
     b.max_cost = run->o.max_cost;
-    if (report_write(run->m->output_dir, &b, rj, run->n, &e) < 0 ||
+    if (report_write(run->m->output_dir, &b, rj, n + nsc, &e) < 0 ||
         page_write(run->m->output_dir, run->pool, &e) < 0)
         log_error(NULL, "%s", e.msg);
     free(rj);
@@ -477,10 +487,12 @@ static int runner_exit_code(const struct runner *run, int interrupted)
      * next run takes it up. */
     if ((interrupted && run->open) || run->waiting || run->open)
         return EXIT_INTERRUPTED;
+    if (run->scenes_open)
+        return EXIT_INTERRUPTED;
     for (i = 0; i < run->n; i++)
         if (run->jobs[i].st.state != JOB_DONE)
             return EXIT_SOME_FAILED;
-    return EXIT_DONE;
+    return run->scenes_failed ? EXIT_SOME_FAILED : EXIT_DONE;
 }
 
 static void runner_free(struct runner *run)
@@ -551,6 +563,8 @@ int runner_run(const struct manifest *m, struct state *st, struct remote *r,
     rjob_commit(&run);
     interrupted = run.stop_code ? 0 : runner_loop(&run);
     state_commit(st, NULL);
+    if (o->scenes && !run.stop_code)
+        scenes_finish(o->scenes, st, pool, m->output_dir, run.workdir);
     progress_draw(&run, 1);
     if (run.stop_code)
         log_error(NULL, "%s", run.fatal.msg);

@@ -7,6 +7,8 @@
 #ifndef DUB_RUNNER_H
 #define DUB_RUNNER_H
 
+struct scenes;
+
 #include <stdint.h>
 
 #include "util.h"
@@ -28,6 +30,8 @@ struct runner_opts {
     int64_t backoff_cap_ms;
     int resubmit_failed;    /* pay again for requests fal failed */
     int progress;           /* draw a progress line (a terminal) */
+    struct scenes *scenes;  /* long scenes, whose windows are among the
+                               jobs: joined after the loop, reported */
 };
 
 /* Runs the batch; returns the exit code (design.md section 8). */

@@ -121,12 +121,12 @@ static const struct schema_key schema_table[] = {
      "video under {video_min} s: `loop` (default), `freeze` (hold the last "
      "frame), `reject`"},
     {"long", SCHEMA_JOB, SCHEMA_WORD, SCHEMA_ANY, 0, 0, 0, schema_long,
-     {3, 2}, "trim", NULL, JOB(policy.long_video),
+     {3, 2}, "segment", NULL, JOB(policy.long_video),
      "video over the limit ({video_max} s; {t2v_video_max} s for "
-     "text-to-video): `trim` (default, by frame count), `reject`, or for "
-     "audio-to-video `segment` (windows cut at the dub's pauses; "
-     "`validate` plans them, and until the run stitches them, `segment` "
-     "trims: see *Long scenes*)"},
+     "text-to-video): for audio-to-video `segment` (default: windows cut at "
+     "the dub's pauses, run as jobs of their own and stitched; see *Long "
+     "scenes*), `trim` (by frame count; text-to-video's default) or "
+     "`reject`"},
     {"long_video", SCHEMA_JOB, SCHEMA_WORD, SCHEMA_ANY, 0, 0, 0, NULL, {0, 0},
      NULL, "long", JOB(policy.long_video), "the older spelling of `long`"},
     {"long_audio", SCHEMA_JOB, SCHEMA_WORD, SCHEMA_A2V, 0, 0, 0, schema_long,
@@ -136,11 +136,13 @@ static const struct schema_key schema_table[] = {
     {"deliver_audio", SCHEMA_JOB, SCHEMA_WORD, SCHEMA_A2V, 0, 0, 0,
      W(schema_deliver), "original", NULL, JOB(policy.deliver_audio),
      "audio-to-video: the sound of the delivered video, `original` "
-     "(default: the dubbed track at its own quality) or `model` (the "
-     "model's); checked and recorded, not acted on yet"},
+     "(default: the dubbed track at its own quality, muxed without "
+     "re-encoding where the container allows) or `model` (the model's); a "
+     "dub given as a URL is delivered as `model`"},
     {"deliver_container", SCHEMA_JOB, SCHEMA_WORD, SCHEMA_ANY, 0, 0, 0,
      W(schema_containers), "mp4", NULL, JOB(policy.deliver_container),
-     "`mp4` (default) or `mov`; checked and recorded, not acted on yet"},
+     "the delivered file's container: `mp4` (default) or `mov` (which "
+     "holds PCM as it is; MP4 gets it as AAC)"},
 };
 
 _Static_assert(DUB_ARRAY_LEN(schema_table) <= SCHEMA_MAX_KEYS, "keys");

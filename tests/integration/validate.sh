@@ -17,9 +17,11 @@ jobs:
   - id: big
     video: media/big_4k_12s.mp4
     audio: media/big_40s.wav
+    long: trim
   - id: long
     video: media/long_1080p_25s.mp4
     audio: media/speech.mp3
+    long: trim
   - id: wide
     video: media/wide_32x9.mp4
     audio: media/speech.mp3

@@ -300,9 +300,9 @@ static void policies(void)
     manifest_release(&m);
     rc = load("version: 1\njobs:\n  - {video: a.mp4, audio: a.mp3}\n", &m,
               &errors);
-    test_cond("the defaults: trim until segmentation is built, the "
-              "original sound, mp4",
-              rc == 0 && m.jobs[0].policy.long_video == PLAN_LONG_TRIM &&
+    test_cond("the defaults: a long scene in windows, the original sound, "
+              "mp4",
+              rc == 0 && m.jobs[0].policy.long_video == PLAN_LONG_SEGMENT &&
                   m.jobs[0].policy.long_audio == PLAN_LONG_TRIM &&
                   m.jobs[0].policy.deliver_audio == PLAN_DELIVER_ORIGINAL &&
                   m.jobs[0].policy.deliver_container == PLAN_CONTAINER_MP4 &&
@@ -316,6 +316,8 @@ static void policies(void)
               &m, &errors);
     test_cond("a text-to-video result's sound is the model's",
               rc == 0 && m.jobs[0].policy.deliver_audio == PLAN_DELIVER_MODEL);
+    test_cond("text-to-video has no dub to cut at: it trims by default",
+              rc == 0 && m.jobs[0].policy.long_video == PLAN_LONG_TRIM);
     manifest_release(&m);
     rc = load("version: 1\npricing: {rate: 0.01, audio-to-video: {rate: 0.02},"
               " text-to-video: {rate: 0.03}}\njobs:\n"
