@@ -234,6 +234,7 @@ int cmd_run(int argc, char **argv)
     rc = run_parse(argc, argv, &a);
     if (rc >= 0)
         return rc;
+    o->started_at = util_now_ms();
     /* On a terminal a progress line replaces the per-event lines. */
     o->progress = isatty(2) && a.fmt == LOG_TEXT && a.level == LOG_INFO;
     log_setup(o->progress ? LOG_WARN : a.level, a.fmt);

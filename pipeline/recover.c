@@ -47,8 +47,10 @@ struct recover {
 
 /* The oldest modification time among the entries of dir (epoch ms), and
  * whether there was any; names ending in suffix only, when given. */
-static void recover_oldest(const char *dir, const char *suffix, int64_t *at,
-                           int *found)
+/* The oldest regular file in dir (ending in suffix) made before this run
+ * began: what this run made itself (a long scene's slices) is no trace. */
+static void recover_oldest(const char *dir, const char *suffix,
+                           int64_t before, int64_t *at, int *found)
 {
     DIR *d = opendir(dir);
     struct dirent *de;
@@ -64,7 +66,9 @@ static void recover_oldest(const char *dir, const char *suffix, int64_t *at,
             (suffix && (n < sn || strcmp(de->d_name + n - sn, suffix) != 0)))
             continue;
         path = util_path_join(dir, de->d_name);
-        if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+            (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000 <
+                before) {
             int64_t t = (int64_t)st.st_mtime * 1000;
 
             if (!*found || t < *at)
@@ -137,7 +141,8 @@ static void recover_read_done(void *arg, const struct remote_result *r)
     run->faults += r->faults;
     run->fault_ms += r->fault_ms;
     if (r->verdict == FAL_OK) {
-        qsort(rec->items, rec->n, sizeof(*rec->items), recover_cmp);
+        if (rec->n)
+            qsort(rec->items, rec->n, sizeof(*rec->items), recover_cmp);
         if (state_meta_set(run->st, RECOVER_DONE_KEY, "1", &e) < 0)
             rjob_stop(run, EXIT_USAGE, &e);
         rec->phase = RECOVER_READY;
@@ -187,9 +192,9 @@ struct recover *recover_start(struct runner *run)
         return NULL;
     }
     /* Traces of earlier work: results, reports, work files, fal's logs. */
-    recover_oldest(run->m->output_dir, ".mp4", &since, &found);
-    recover_oldest(run->workdir, NULL, &since, &found);
-    recover_oldest(run->logdir, NULL, &since, &found);
+    recover_oldest(run->m->output_dir, ".mp4", run->started_at, &since, &found);
+    recover_oldest(run->workdir, NULL, run->started_at, &since, &found);
+    recover_oldest(run->logdir, NULL, run->started_at, &since, &found);
     report = util_path_join(run->m->output_dir, "report.json");
     if (stat(report, &st) == 0 && (!found || st.st_mtime * 1000LL < since)) {
         since = (int64_t)st.st_mtime * 1000;
@@ -270,9 +275,9 @@ int recover_check(struct recover *rec, struct rjob *j)
     payload = rjob_payload(j);
     want.key = fal_input_files_key(payload);
     free(payload);
-    it = want.key ? bsearch(&want, rec->items, rec->n, sizeof(*rec->items),
-                            recover_cmp)
-                  : NULL;
+    it = want.key && rec->n ? bsearch(&want, rec->items, rec->n,
+                                      sizeof(*rec->items), recover_cmp)
+                            : NULL;
     free(want.key);
     if (it && !it->taken) {
         recover_adopt(j, it);

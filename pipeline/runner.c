@@ -542,7 +542,7 @@ int runner_run(const struct manifest *m, struct state *st, struct remote *r,
     run.n = m->njobs;
     run.jobs = xcalloc(run.n + 1, sizeof(*run.jobs));
     run.heap = xcalloc(run.n + 1, sizeof(*run.heap));
-    run.started_at = util_now_ms();
+    run.started_at = o->started_at ? o->started_at : util_now_ms();
     run.dotdir = util_path_join(m->output_dir, ".dubbatch");
     run.workdir = util_path_join(run.dotdir, "work");
     run.logdir = util_path_join(run.dotdir, "logs");

@@ -32,6 +32,8 @@ struct runner_opts {
     int progress;           /* draw a progress line (a terminal) */
     struct scenes *scenes;  /* long scenes, whose windows are among the
                                jobs: joined after the loop, reported */
+    int64_t started_at;     /* epoch ms the run began (before its scenes
+                               were cut); 0: when runner_run starts */
 };
 
 /* Runs the batch; returns the exit code (design.md section 8). */
