@@ -269,22 +269,69 @@ int util_read_file(const char *path, size_t max, struct buf *b,
     return 0;
 }
 
+void util_random_hex(char *out, size_t nbytes)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[32];
+    size_t i, got = 0;
+    int fd;
+
+    nbytes = nbytes > sizeof(b) ? sizeof(b) : nbytes;
+    fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    while (fd >= 0 && got < nbytes) {
+        ssize_t n = read(fd, b + got, nbytes - got);
+
+        if (n <= 0 && errno != EINTR)
+            break;
+        got += n > 0 ? (size_t)n : 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    /* Without /dev/urandom, still unique to this process and moment. */
+    for (i = got; i < nbytes; i++)
+        b[i] = (unsigned char)((util_mono_ms() >> (i % 8)) ^ getpid() ^ i);
+    for (i = 0; i < nbytes; i++) {
+        out[2 * i] = hex[b[i] >> 4];
+        out[2 * i + 1] = hex[b[i] & 15];
+    }
+    out[2 * nbytes] = '\0';
+}
+
+int util_tmp_open(const char *path, char **tmp, struct dub_err *e)
+{
+    char rnd[17];
+    int fd, tries;
+
+    for (tries = 0; tries < 8; tries++) {
+        util_random_hex(rnd, 8);
+        *tmp = xasprintf("%s.tmp.%s", path, rnd);
+        fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  0644);
+        if (fd >= 0)
+            return fd;
+        free(*tmp);
+        *tmp = NULL;
+        if (errno != EEXIST)
+            break;
+    }
+    return dub_errf(e, DUB_EIO, "cannot create a file beside '%s': %s", path,
+                    strerror(errno));
+}
+
 int util_atomic_open(struct util_atomic *a, const char *path,
                      struct dub_err *e)
 {
-    int fd;
+    int fd = util_tmp_open(path, &a->tmp, e);
 
+    if (fd < 0)
+        return -1;
     a->path = xstrdup(path);
-    a->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    a->f = fd < 0 ? NULL : fdopen(fd, "w");
+    a->f = fdopen(fd, "w");
     if (!a->f) {
         dub_errf(e, DUB_EIO, "cannot create '%s': %s", a->tmp,
                  strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(a->tmp);
-        }
+        close(fd);
+        unlink(a->tmp);
         free(a->path);
         free(a->tmp);
         return -1;

@@ -115,6 +115,13 @@ int util_write_atomic(const char *path, const void *data, size_t len,
  * half-written: write to a.f between util_atomic_open() and
  * util_atomic_close(), which syncs and renames it into place, or with ok 0
  * (or after a failed write) removes it.  Both free what open allocated. */
+/* 2 * nbytes hex digits of /dev/urandom into out (2 * nbytes + 1 bytes;
+ * at most 32 bytes). */
+void util_random_hex(char *out, size_t nbytes);
+/* Creates "<path>.tmp.<16 random hex digits>" for writing, exclusively and
+ * never through a link, so nobody can have it pointed elsewhere first;
+ * its name in *tmp (caller frees).  The fd, or -1 and e. */
+int util_tmp_open(const char *path, char **tmp, struct dub_err *e);
 struct util_atomic {
     FILE *f;
     char *path, *tmp;
