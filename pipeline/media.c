@@ -128,10 +128,51 @@ static int media_reap(struct media_worker *w, int kill_it)
     return status;
 }
 
+/* 1 for an environment entry a worker must not inherit: the fal key, and
+ * anything named like a credential.  A worker parses hostile media; what
+ * it never holds, a file that takes it over cannot leak. */
+static int media_secret(const char *entry)
+{
+    static const char *const words[] = {"KEY", "SECRET", "TOKEN", "PASSW",
+                                        "CREDENTIAL"};
+    size_t n = strcspn(entry, "="), i, k;
+    char name[128];
+
+    if (n >= sizeof(name))
+        return 1;
+    for (i = 0; i < n; i++)
+        name[i] = (char)((entry[i] >= 'a' && entry[i] <= 'z') ? entry[i] - 32
+                                                              : entry[i]);
+    name[n] = '\0';
+    for (k = 0; k < DUB_ARRAY_LEN(words); k++)
+        if (strstr(name, words[k]))
+            return 1;
+    return 0;
+}
+
+/* The parent's environment without its secrets; the strings are the
+ * parent's own, so only the array is freed (before fork: the child of a
+ * process with threads may not allocate). */
+static char **media_env(void)
+{
+    extern char **environ;
+    size_t n = 0, k = 0;
+    char **env;
+
+    while (environ[n])
+        n++;
+    env = xcalloc(n + 1, sizeof(*env));
+    for (n = 0; environ[n]; n++)
+        if (!media_secret(environ[n]))
+            env[k++] = environ[n];
+    return env;
+}
+
 static int media_spawn(struct media_pool *p, struct media_worker *w,
                        struct dub_err *e)
 {
     int to[2], from[2];
+    char **env;
     pid_t pid;
 
     if (access(p->self, X_OK) < 0)
@@ -146,7 +187,10 @@ static int media_spawn(struct media_pool *p, struct media_worker *w,
         return dub_errf(e, DUB_EWORKER, "cannot start a media worker: %s",
                         strerror(errno));
     }
+    env = media_env();
     pid = fork();
+    if (pid != 0)
+        free(env);
     if (pid < 0) {
         close(to[0]); close(to[1]); close(from[0]); close(from[1]);
         return dub_errf(e, DUB_EWORKER, "cannot start a media worker: %s",
@@ -158,7 +202,7 @@ static int media_spawn(struct media_pool *p, struct media_worker *w,
         dup2(to[0], 0);
         dup2(from[1], 1);
         signal(SIGPIPE, SIG_DFL);
-        execv(p->self, argv);
+        execve(p->self, argv, env);
         _exit(127);
     }
     close(to[0]);
