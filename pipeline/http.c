@@ -126,7 +126,16 @@ static int http_is_loopback(const char *host)
     return 0;
 }
 
-int http_url_allowed(const char *url, struct dub_err *e)
+/* Loopback http is trusted only when the user pointed fal itself there;
+ * process-wide, as curl's global set-up is. */
+static int http_loopback_ok;
+
+void http_allow_loopback(void)
+{
+    http_loopback_ok = 1;
+}
+
+static int http_allowed(const char *url, int loopback, struct dub_err *e)
 {
     char origin[512], host[256];
 
@@ -135,12 +144,28 @@ int http_url_allowed(const char *url, struct dub_err *e)
                         url ? url : "(none)");
     if (util_starts_with(origin, "https://"))
         return 0;
-    if (util_starts_with(origin, "http://") && http_is_loopback(host))
-        return 0;
+    if (util_starts_with(origin, "http://") && http_is_loopback(host)) {
+        if (loopback)
+            return 0;
+        return dub_errf(e, DUB_EUSAGE,
+                        "refusing '%.200s': http:// to loopback is taken "
+                        "only when fal's own URLs are loopback http",
+                        url);
+    }
     return dub_errf(e, DUB_EUSAGE,
                     "refusing '%.200s': only https:// (or http:// to "
                     "loopback) is allowed",
                     url);
+}
+
+int http_url_allowed(const char *url, struct dub_err *e)
+{
+    return http_allowed(url, http_loopback_ok, e);
+}
+
+int http_base_allowed(const char *url, struct dub_err *e)
+{
+    return http_allowed(url, 1, e);
 }
 
 /* Parses url with libcurl's own URL parser; 0 when it has no usable

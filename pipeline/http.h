@@ -124,10 +124,18 @@ struct http *http_new(const struct http_config *cfg, struct dub_err *e);
 void http_free(struct http *h);
 
 /*
- * 0 when url is one dubbatch may fetch (https, or http to loopback), with
- * no user name or password in it.  Pure: usable before http_new().
+ * 0 when url is one dubbatch may fetch (https, or http to loopback once
+ * http_allow_loopback() was called), with no user name or password in it.
+ * Usable before http_new().
  */
 int http_url_allowed(const char *url, struct dub_err *e);
+/* As http_url_allowed(), but http to loopback is always fine: for fal's
+ * base URLs, which the user sets (the fake server is one). */
+int http_base_allowed(const char *url, struct dub_err *e);
+/* From now on http to a loopback address is as good as https.  falcfg.c
+ * calls it when a configured base URL is itself loopback http (the test
+ * setup); otherwise a reply pointing at http://127.0.0.1 is refused. */
+void http_allow_loopback(void);
 
 /*
  * One reply header line into r, as libcurl hands it over: len bytes, not

@@ -1045,7 +1045,14 @@ static void urls(void)
     test_cond("https is allowed anywhere",
               http_url_allowed("https://queue.fal.run", &e) == 0 &&
                   http_url_allowed("HTTPS://V3.FAL.MEDIA/x", &e) == 0);
-    test_cond("http only to loopback",
+    /* Before any base URL says otherwise (main() allows it only after
+     * this), a loopback URL from a server's reply is refused. */
+    test_cond("http to loopback is refused while fal's URLs are https",
+              http_url_allowed("http://127.0.0.1:8080/x", &e) < 0 &&
+                  strstr(e.msg, "only when fal's own URLs are loopback") &&
+                  http_base_allowed("http://127.0.0.1:8080", &e) == 0);
+    http_allow_loopback();
+    test_cond("http only to loopback, once fal's URLs are loopback http",
               http_url_allowed("http://127.0.0.1:8080/x", &e) == 0 &&
                   http_url_allowed("http://127.255.3.4/x", &e) == 0 &&
                   http_url_allowed("http://[::1]:8080/x", &e) == 0 &&
@@ -1138,6 +1145,8 @@ static void recovery(void)
 
 int main(void)
 {
+    /* urls() first: it checks what holds before loopback is allowed. */
+    urls();
     classification();
     recovery();
     parse_submit();
@@ -1152,6 +1161,5 @@ int main(void)
     backoff();
     keys();
     config();
-    urls();
     return test_report();
 }
