@@ -504,11 +504,90 @@ static char *scenes_meta_value(const struct scene *s)
     return xasprintf("%s %s", s->vhash, s->ahash);
 }
 
+/* Phase 0: a scene delivered before stays DONE; one whose windows are all
+ * DONE is stitched; the others wait or fail. */
+static void scenes_join(struct scene *s, struct state *st,
+                        struct media_pool *pool, const char *output_dir,
+                        const char *workdir)
+{
+    struct scene_part *parts;
+    struct dub_err e = {0};
+    char *key = scenes_meta_key(s), *value = scenes_meta_value(s);
+    char *done = NULL;
+
+    s->output = xasprintf("%s/%s.%s", output_dir, s->mj.id,
+                          s->mj.policy.deliver_container == PLAN_CONTAINER_MOV
+                              ? "mov" : "mp4");
+    if (state_meta_get(st, key, &done, &e) > 0 && strcmp(done, value) == 0 &&
+        access(s->output, F_OK) == 0)
+        s->stage = JOB_DONE;
+    free(done);
+    free(value);
+    free(key);
+    if (s->stage == JOB_DONE)
+        return;
+    s->stage = JOB_DOWNLOADED;
+    parts = xcalloc((size_t)s->an.plan.n + 1, sizeof(*parts));
+    switch (scenes_windows(s, parts)) {
+    case 1:
+        s->stage = JOB_FAILED;
+        break;
+    case -1:
+        break;
+    default:
+        s->stitched = xasprintf("%s/%s.stitched.mp4", workdir, s->mj.id);
+        media_stitch(pool, parts, s->an.plan.n, &s->whole.video, s->stitched,
+                     scenes_stitched, s);
+    }
+    free(parts);
+}
+
+/* Phase 1: the stitched picture with the studio's dub, into the results. */
+static void scenes_deliver(struct scene *s, struct media_pool *pool)
+{
+    struct media_delivery d = {0};
+
+    d.picture = s->stitched;
+    d.dub = s->mj.audio;
+    d.model_audio = s->mj.policy.deliver_audio == PLAN_DELIVER_MODEL;
+    d.mov = s->mj.policy.deliver_container == PLAN_CONTAINER_MOV;
+    d.request = s->requests;
+    d.out = s->output;
+    media_deliver(pool, &d, scenes_delivered, s);
+}
+
+/* Phase 2: the source's frames at its rate, and the dub over as much of
+ * the picture as it covers. */
+static void scenes_verify(struct scene *s, struct media_pool *pool)
+{
+    const struct window_plan *p = &s->an.plan;
+    int64_t frames = p->w[p->n - 1].end;
+    double picture = frames * (double)p->fps_den / p->fps_num;
+
+    media_verify(pool, s->output, frames, p->fps_num, p->fps_den,
+                 fmin(s->af.audio.duration, picture), scenes_verified, s);
+}
+
+/* A scene that came through all three: DONE, and recorded so. */
+static void scenes_record(struct scene *s, struct state *st)
+{
+    struct dub_err e = {0};
+    char *key = scenes_meta_key(s), *value = scenes_meta_value(s);
+
+    s->stage = JOB_DONE;
+    unlink(s->stitched);
+    if (state_meta_set(st, key, value, &e) < 0)
+        log_warn(s->mj.id, "%s", e.msg);
+    free(value);
+    free(key);
+    log_info(s->mj.id, "delivered: %d windows stitched into %s",
+             s->an.plan.n, s->output);
+}
+
 void scenes_finish(struct scenes *sc, struct state *st,
                    struct media_pool *pool, const char *output_dir,
                    const char *workdir)
 {
-    struct scene_part *parts;
     size_t i;
     int phase;
 
@@ -520,80 +599,19 @@ void scenes_finish(struct scenes *sc, struct state *st,
     for (phase = 0; phase < 3; phase++) {
         for (i = 0; i < sc->n; i++) {
             struct scene *s = &sc->s[i];
-            struct window_plan *p = &s->an.plan;
-            struct media_delivery d = {0};
-            struct dub_err e = {0};
-            char *key, *value, *done = NULL;
 
             if (s->stage == JOB_FAILED || s->stage == JOB_DONE)
                 continue;
-            if (phase == 0) {
-                s->output = xasprintf("%s/%s.mp4", output_dir, s->mj.id);
-                key = scenes_meta_key(s);
-                value = scenes_meta_value(s);
-                if (state_meta_get(st, key, &done, &e) > 0 &&
-                    strcmp(done, value) == 0 && access(s->output, F_OK) == 0)
-                    s->stage = JOB_DONE;
-                free(done);
-                free(value);
-                free(key);
-                if (s->stage == JOB_DONE)
-                    continue;
-                s->stage = JOB_DOWNLOADED;
-                parts = xcalloc((size_t)p->n + 1, sizeof(*parts));
-                switch (scenes_windows(s, parts)) {
-                case 1:
-                    s->stage = JOB_FAILED;
-                    break;
-                case -1:
-                    break;
-                default:
-                    s->stitched = xasprintf("%s/%s.stitched.mp4", workdir,
-                                            s->mj.id);
-                    media_stitch(pool, parts, p->n, &s->whole.video,
-                                 s->stitched, scenes_stitched, s);
-                }
-                free(parts);
-            } else if (s->stage != JOB_DOWNLOADED || !s->stitched) {
-                continue;
-            } else if (phase == 1) {
-                d.picture = s->stitched;
-                d.dub = s->mj.audio;
-                d.model_audio =
-                    s->mj.policy.deliver_audio == PLAN_DELIVER_MODEL;
-                d.mov = s->mj.policy.deliver_container == PLAN_CONTAINER_MOV;
-                d.request = s->requests;
-                d.out = s->output;
-                media_deliver(pool, &d, scenes_delivered, s);
-            } else {
-                media_verify(pool, s->output, p->w[p->n - 1].end, p->fps_num,
-                             p->fps_den,
-                             fmin(s->af.audio.duration,
-                                  p->w[p->n - 1].end * (double)p->fps_den /
-                                      p->fps_num),
-                             scenes_verified, s);
-            }
+            if (phase == 0)
+                scenes_join(s, st, pool, output_dir, workdir);
+            else if (s->stage == JOB_DOWNLOADED && s->stitched)
+                (phase == 1 ? scenes_deliver : scenes_verify)(s, pool);
         }
         media_pool_drain(pool);
     }
-    for (i = 0; i < sc->n; i++) {
-        struct scene *s = &sc->s[i];
-        struct dub_err e = {0};
-        char *key, *value;
-
-        if (s->stage != JOB_DOWNLOADED || !s->stitched)
-            continue;
-        s->stage = JOB_DONE;
-        unlink(s->stitched);
-        key = scenes_meta_key(s);
-        value = scenes_meta_value(s);
-        if (state_meta_set(st, key, value, &e) < 0)
-            log_warn(s->mj.id, "%s", e.msg);
-        free(value);
-        free(key);
-        log_info(s->mj.id, "delivered: %d windows stitched into %s",
-                 s->an.plan.n, s->output);
-    }
+    for (i = 0; i < sc->n; i++)
+        if (sc->s[i].stage == JOB_DOWNLOADED && sc->s[i].stitched)
+            scenes_record(&sc->s[i], st);
 }
 
 void scenes_rows(const struct scenes *sc, struct report_job *rows, int *open,
