@@ -50,12 +50,15 @@ static void done(void *arg, const struct wire_reply *r)
         s->analysis = r->analysis;
         s->analysis.levels = xmalloc((size_t)r->analysis.nlevels *
                                          sizeof(float) + 1);
-        memcpy(s->analysis.levels, r->analysis.levels,
-               (size_t)r->analysis.nlevels * sizeof(float));
+        if (r->analysis.nlevels)
+            memcpy(s->analysis.levels, r->analysis.levels,
+                   (size_t)r->analysis.nlevels * sizeof(float));
         s->analysis.shots = xmalloc((size_t)r->analysis.nshots *
                                         sizeof(double) + 1);
-        memcpy(s->analysis.shots, r->analysis.shots,
-               (size_t)r->analysis.nshots * sizeof(double));
+        /* A scene of one shot has none. */
+        if (r->analysis.nshots)
+            memcpy(s->analysis.shots, r->analysis.shots,
+                   (size_t)r->analysis.nshots * sizeof(double));
     }
     if (!r->ok)
         fprintf(stderr, "longscene: %s: %s\n", s->what, r->err.msg);
