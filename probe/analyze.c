@@ -64,9 +64,8 @@ static int an_open(struct an *c, const char *path, enum AVMediaType type,
                    const char *desc)
 {
     const AVCodec *codec;
-    AVStream *st = NULL;
-    unsigned i;
-    int ret;
+    AVStream *st;
+    int ret, index;
 
     c->pkt = av_packet_alloc();
     c->frame = av_frame_alloc();
@@ -75,12 +74,10 @@ static int an_open(struct an *c, const char *path, enum AVMediaType type,
         return AVERROR(ENOMEM);
     if ((ret = lav_open_input(&c->ic, path)) < 0)
         return ret;
-    for (i = 0; i < c->ic->nb_streams && !st; i++)
-        if (c->ic->streams[i]->codecpar->codec_type == type &&
-            !(c->ic->streams[i]->disposition & AV_DISPOSITION_ATTACHED_PIC))
-            st = c->ic->streams[i];
-    if (!st)
+    index = lav_first_stream(c->ic, type);
+    if (index < 0)
         return AVERROR_STREAM_NOT_FOUND;
+    st = c->ic->streams[index];
     c->index = st->index;
     codec = avcodec_find_decoder(st->codecpar->codec_id);
     if (!codec)

@@ -40,21 +40,6 @@ struct deliver_ctx {
     int pcm_bytes;      /* bytes per PCM sample frame; 0: not PCM */
 };
 
-/* The first stream of a kind; cover art is never "the video". */
-static int deliver_stream(const AVFormatContext *ic, enum AVMediaType type)
-{
-    unsigned i;
-
-    for (i = 0; i < ic->nb_streams; i++) {
-        const AVStream *st = ic->streams[i];
-
-        if (st->codecpar->codec_type == type &&
-            !(st->disposition & AV_DISPOSITION_ATTACHED_PIC))
-            return (int)i;
-    }
-    return -1;
-}
-
 static int deliver_open(struct deliver_in *in, const char *path,
                         enum AVMediaType type)
 {
@@ -62,7 +47,7 @@ static int deliver_open(struct deliver_in *in, const char *path,
 
     if ((ret = lav_open_input(&in->ic, path)) < 0)
         return ret;
-    index = deliver_stream(in->ic, type);
+    index = lav_first_stream(in->ic, type);
     if (index < 0)
         return AVERROR_STREAM_NOT_FOUND;
     in->ist = in->ic->streams[index];

@@ -30,6 +30,17 @@ int lav_open_input(AVFormatContext **ic, const char *in)
     return avformat_find_stream_info(*ic, NULL);
 }
 
+int lav_first_stream(const AVFormatContext *ic, int type)
+{
+    unsigned i;
+
+    for (i = 0; i < ic->nb_streams; i++)
+        if ((int)ic->streams[i]->codecpar->codec_type == type &&
+            !(ic->streams[i]->disposition & AV_DISPOSITION_ATTACHED_PIC))
+            return (int)i;
+    return -1;
+}
+
 /* The buffer source's arguments: what the decoder hands out. */
 static void lav_src_args(AVCodecContext *dec, const AVStream *st, char *args,
                          size_t n)

@@ -21,6 +21,10 @@ struct AVStream;
  * Returns an AVERROR (0 on success). */
 int lav_open_input(struct AVFormatContext **ic, const char *in);
 
+/* The index of ic's first stream of type (an enum AVMediaType) that is not
+ * cover art ("the video" never is); -1 when there is none. */
+int lav_first_stream(const struct AVFormatContext *ic, int type);
+
 /* A filter graph from a buffer source fed by dec's frames (st: its stream)
  * through desc to a sink: "buffer"/"buffersink" for video, "abuffer" and
  * "abuffersink" for audio.  The caller frees *graph.  Returns an AVERROR. */
