@@ -40,6 +40,7 @@ struct facts_video {
     int bit_depth;
     int hdr;              /* PQ or HLG transfer */
     double duration;      /* seconds, of this stream */
+    double start_time;    /* seconds: the stream's first timestamp */
     int64_t frames;       /* counted or from the header; 0 when unknown */
     int64_t bit_rate;
 };
@@ -50,6 +51,7 @@ struct facts_audio {
     int sample_rate;
     int channels;
     double duration;      /* seconds, of this stream */
+    double start_time;    /* seconds: the stream's first timestamp */
     int duration_estimated; /* 1 when only guessed from the bit rate */
     int64_t bit_rate;
 };

@@ -499,6 +499,11 @@ void plan_describe_video(const struct plan *p, const struct facts *f,
         joiner_add(&t, "as is");
         return;
     }
+    if (pv->why & PLAN_V_SLICE)
+        joiner_add(&t, "window of frames %lld-%lld (%.2f-%.2f s)",
+                   (long long)pv->start, (long long)(pv->start + pv->frames),
+                   pv->start / plan_fps_value(pv),
+                   (pv->start + pv->frames) / plan_fps_value(pv));
     if (pv->why & PLAN_V_ROTATE)
         joiner_add(&t, "rotate %d (%dx%d coded -> %dx%d upright)", pv->rotation,
                  f->video.coded_w, f->video.coded_h, pv->in_w, pv->in_h);
@@ -562,6 +567,9 @@ void plan_describe_audio(const struct plan *p, const struct facts *f,
         joiner_add(&t, "as is");
         return;
     }
+    if (pa->why & PLAN_A_SLICE)
+        joiner_add(&t, "window %.2f-%.2f s", pa->start,
+                   pa->start + pa->duration);
     if (pa->why & PLAN_A_EXTRACT)
         joiner_add(&t, "extract the first audio stream from %s",
                  f->container_short);

@@ -73,6 +73,8 @@ enum plan_video_why {
     PLAN_V_CONTAINER = 1 << 12, /* not MP4/MOV: stream copy into MP4 */
     PLAN_V_BYTES = 1 << 13,   /* over the byte limit */
     PLAN_V_DROP_AUDIO = 1 << 14, /* its own audio makes the file too long */
+    PLAN_V_SLICE = 1 << 15,   /* one window of a long scene: frames from
+                                 start (always encoded) */
 };
 
 enum plan_audio_why {
@@ -85,6 +87,8 @@ enum plan_audio_why {
     PLAN_A_STRIP = 1 << 6,    /* cover art or extra streams dropped */
     PLAN_A_ESTIMATED = 1 << 7, /* raw ADTS: container gives a real duration */
     PLAN_A_RESAMPLE = 1 << 8,
+    PLAN_A_SLICE = 1 << 9,    /* one window of a long scene: from start,
+                                 silence after the dub's end (encoded) */
 };
 
 struct plan_video {
@@ -95,6 +99,8 @@ struct plan_video {
     int scale_w, scale_h;      /* after scaling, square pixels */
     int out_w, out_h;          /* the output frame (after pad or crop) */
     int fps_num, fps_den;      /* constant output rate */
+    int64_t start;             /* PLAN_V_SLICE: the window's first frame,
+                                  counted as the whole clip conformed */
     int64_t frames;            /* exact output frame count */
     double in_duration;
     double duration;           /* frames * fps_den / fps_num */
@@ -107,6 +113,7 @@ struct plan_audio {
     int sample_rate;
     int channels;
     double in_duration;
+    double start;              /* PLAN_A_SLICE: seconds into the dub */
     double duration;           /* output duration */
     char ext[8];               /* output container: "m4a" (AAC), or for a
                                   stream copy "m4a" or "mp3" by codec */

@@ -40,14 +40,16 @@ static const struct wire_field wire_video_fields[] = {
     F_INT(facts_video, fps_num), F_INT(facts_video, fps_den),
     F_INT(facts_video, vfr), F_STR(facts_video, pix_fmt),
     F_INT(facts_video, bit_depth), F_INT(facts_video, hdr),
-    F_DBL(facts_video, duration), F_I64(facts_video, frames),
+    F_DBL(facts_video, duration), F_DBL(facts_video, start_time),
+    F_I64(facts_video, frames),
     F_I64(facts_video, bit_rate),
 };
 
 static const struct wire_field wire_audio_fields[] = {
     F_INT(facts_audio, index), F_STR(facts_audio, codec),
     F_INT(facts_audio, sample_rate), F_INT(facts_audio, channels),
-    F_DBL(facts_audio, duration), F_INT(facts_audio, duration_estimated),
+    F_DBL(facts_audio, duration), F_DBL(facts_audio, start_time),
+    F_INT(facts_audio, duration_estimated),
     F_I64(facts_audio, bit_rate),
 };
 
@@ -70,7 +72,8 @@ static const struct wire_field wire_pv_fields[] = {
     F_INT(plan_video, in_h), F_INT(plan_video, scale_w),
     F_INT(plan_video, scale_h), F_INT(plan_video, out_w),
     F_INT(plan_video, out_h), F_INT(plan_video, fps_num),
-    F_INT(plan_video, fps_den), F_I64(plan_video, frames),
+    F_INT(plan_video, fps_den), F_I64(plan_video, start),
+    F_I64(plan_video, frames),
     F_DBL(plan_video, in_duration), F_DBL(plan_video, duration),
 };
 
@@ -78,6 +81,7 @@ static const struct wire_field wire_pa_fields[] = {
     F_INT(plan_audio, step), F_UINT(plan_audio, why),
     F_INT(plan_audio, bitrate), F_INT(plan_audio, sample_rate),
     F_INT(plan_audio, channels), F_DBL(plan_audio, in_duration),
+    F_DBL(plan_audio, start),
     F_DBL(plan_audio, duration), F_STR(plan_audio, ext),
 };
 

@@ -45,6 +45,9 @@
  * limit (field-notes d8), a bounded number of times. */
 #define CONFORM_AUDIO_RETRIES 4
 #define CONFORM_AUDIO_STEP 0.85
+/* Seconds of audio decoded before a window: an AAC or MP3 frame needs the
+ * one before it to decode cleanly. */
+#define CONFORM_AUDIO_PREROLL 0.2
 
 struct conv {
     AVFormatContext *ic, *oc;
@@ -88,7 +91,15 @@ void conform_video_filters(const struct facts *f, const struct plan_video *pv,
     else if (pv->why & PLAN_V_CROP)
         joiner_add(&t, "crop=%d:%d:(iw-ow)/2:(ih-oh)/2", pv->out_w,
                     pv->out_h);
-    joiner_add(&t, "fps=%d/%d", pv->fps_num, pv->fps_den);
+    /* A window starts the constant-rate grid at its own first frame: the
+     * same grid as the whole clip's, which starts at its first timestamp,
+     * so window k's frames are the whole conform's frames start.. . */
+    if (pv->why & PLAN_V_SLICE)
+        joiner_add(&t, "fps=%d/%d:start_time=%.9f", pv->fps_num, pv->fps_den,
+                   f->video.start_time + (double)pv->start * pv->fps_den /
+                                             pv->fps_num);
+    else
+        joiner_add(&t, "fps=%d/%d", pv->fps_num, pv->fps_den);
     if (pv->why & PLAN_V_LOOP) {
         /* loop keeps the frames in memory: a short clip is at most 2 s. */
         long size = (long)ceil(pv->in_duration * fps) + 2;
@@ -100,7 +111,6 @@ void conform_video_filters(const struct facts *f, const struct plan_video *pv,
                     pv->duration - pv->in_duration + 1.0);
     }
     joiner_add(&t, "format=yuv420p");
-    (void)f;
 }
 
 void conform_audio_filters(const struct facts *f, const struct plan_audio *pa,
@@ -111,12 +121,15 @@ void conform_audio_filters(const struct facts *f, const struct plan_audio *pa,
     if (!n)
         return;
     out[0] = '\0';
+    /* A window counts from the dub's first sample, as the analysis did. */
+    if (pa->why & PLAN_A_SLICE)
+        joiner_add(&t, "atrim=start=%.9f", f->audio.start_time + pa->start);
     joiner_add(&t, "aformat=sample_fmts=fltp:sample_rates=%d:channel_layouts=%s",
                 pa->sample_rate, pa->channels == 1 ? "mono" : "stereo");
-    /* Silence is added without end; the writer stops at the planned count. */
-    if (pa->why & PLAN_A_PAD)
+    /* Silence is added without end; the writer stops at the planned count.
+     * A window past the dub's end is silence too. */
+    if (pa->why & (PLAN_A_PAD | PLAN_A_SLICE))
         joiner_add(&t, "apad");
-    (void)f;
 }
 
 /* ==== Shared stages ===================================================== */
@@ -308,6 +321,22 @@ static int conform_pump(struct conv *c, int audio)
     return av_write_trailer(c->oc);
 }
 
+/* A window is decoded from the keyframe at or before at (seconds on the
+ * stream's timeline), less a little for audio decoders that need the
+ * frame before; the filters drop what comes before the window. */
+static int conform_seek(struct conv *c, double at)
+{
+    AVStream *st = c->ic->streams[c->index];
+
+    if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
+        at -= CONFORM_AUDIO_PREROLL;
+    if (at <= 0)
+        return 0;
+    return av_seek_frame(c->ic, c->index,
+                         (int64_t)floor(at / av_q2d(st->time_base)),
+                         AVSEEK_FLAG_BACKWARD);
+}
+
 static int conform_finish(const char *tmp, const char *out, int ret,
                           const char *in, struct dub_err *e)
 {
@@ -423,8 +452,11 @@ int conform_video(const char *in, const struct facts *f,
         return dub_errf(e, DUB_EINTERNAL, "'%s' needs no conforming", in);
     if (!f->has_video)
         return dub_errf(e, DUB_EMEDIA, "'%s' has no video stream", in);
-    if (pv->step == PLAN_REMUX)
+    if (pv->step == PLAN_REMUX && !(pv->why & PLAN_V_SLICE))
         return conform_remux(in, f->video.index, out, e);
+    if (pv->step != PLAN_ENCODE)
+        return dub_errf(e, DUB_EINTERNAL, "a window of '%s' is always encoded",
+                        in);
 
     tmp = lav_tmp_name(out);
     c.frame = av_frame_alloc();
@@ -435,6 +467,11 @@ int conform_video(const char *in, const struct facts *f,
         goto end;
     }
     if ((ret = conform_open_input(&c, in, f->video.index)) < 0)
+        goto end;
+    if ((pv->why & PLAN_V_SLICE) &&
+        (ret = conform_seek(&c, f->video.start_time +
+                                    (double)pv->start * pv->fps_den /
+                                        pv->fps_num)) < 0)
         goto end;
     conform_video_filters(f, pv, desc, sizeof(desc));
     if ((ret = lav_graph(&c.graph, &c.src, &c.sink, c.dec,
@@ -476,6 +513,9 @@ static int conform_audio_once(const char *in, const struct facts *f,
         goto end;
     }
     if ((ret = conform_open_input(&c, in, f->audio.index)) < 0)
+        goto end;
+    if ((pa->why & PLAN_A_SLICE) &&
+        (ret = conform_seek(&c, f->audio.start_time + pa->start)) < 0)
         goto end;
     conform_audio_filters(f, pa, desc, sizeof(desc));
     if ((ret = lav_graph(&c.graph, &c.src, &c.sink, c.dec,
@@ -536,8 +576,11 @@ int conform_audio(const char *in, const struct facts *f,
         return dub_errf(e, DUB_EINTERNAL, "'%s' needs no conforming", in);
     if (!f->has_audio)
         return dub_errf(e, DUB_EMEDIA, "'%s' has no audio stream", in);
-    if (pa->step == PLAN_REMUX)
+    if (pa->step == PLAN_REMUX && !(pa->why & PLAN_A_SLICE))
         return conform_remux(in, f->audio.index, out, e);
+    if (pa->step != PLAN_ENCODE)
+        return dub_errf(e, DUB_EINTERNAL, "a window of '%s' is always encoded",
+                        in);
     tmp = lav_tmp_name(out);
     for (tries = 0; tries < CONFORM_AUDIO_RETRIES; tries++) {
         ret = conform_audio_once(in, f, pa, bitrate, tmp, out);

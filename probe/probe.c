@@ -108,6 +108,14 @@ static const char *probe_kind(enum AVMediaType t)
     }
 }
 
+/* Where a stream's timeline starts: window slices count from here. */
+static double probe_start_time(const AVStream *st)
+{
+    return st->start_time != AV_NOPTS_VALUE
+               ? st->start_time * av_q2d(st->time_base)
+               : 0;
+}
+
 static double probe_stream_duration(const AVFormatContext *ic,
                                     const AVStream *st)
 {
@@ -180,6 +188,7 @@ static void probe_video(const AVFormatContext *ic, const AVStream *st,
     v->hdr = par->color_trc == AVCOL_TRC_SMPTE2084 ||
              par->color_trc == AVCOL_TRC_ARIB_STD_B67;
     v->duration = probe_stream_duration(ic, st);
+    v->start_time = probe_start_time(st);
     v->frames = st->nb_frames;
     v->bit_rate = par->bit_rate;
 }
@@ -194,6 +203,7 @@ static void probe_audio(const AVFormatContext *ic, const AVStream *st,
     a->sample_rate = par->sample_rate;
     a->channels = par->ch_layout.nb_channels;
     a->duration = probe_stream_duration(ic, st);
+    a->start_time = probe_start_time(st);
     a->bit_rate = par->bit_rate;
 }
 
