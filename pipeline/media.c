@@ -347,6 +347,39 @@ void media_analyze(struct media_pool *p, const char *picture, const char *dub,
     media_submit(p, &t, done, arg);
 }
 
+void media_stitch(struct media_pool *p, const struct scene_part *parts,
+                  int n, const struct plan_video *pv, const char *out,
+                  media_fn *done, void *arg)
+{
+    struct wire_task t;
+
+    memset(&t, 0, sizeof(t));
+    t.op = WIRE_STITCH;
+    t.path = out;
+    t.out = out;
+    /* The task only borrows them: the line is built at once. */
+    t.parts = (struct scene_part *)parts;
+    t.nparts = n;
+    t.pv = *pv;
+    media_submit(p, &t, done, arg);
+}
+
+void media_verify(struct media_pool *p, const char *path, int64_t frames,
+                  int fps_num, int fps_den, double audio_seconds,
+                  media_fn *done, void *arg)
+{
+    struct wire_task t;
+
+    memset(&t, 0, sizeof(t));
+    t.op = WIRE_VERIFY;
+    t.path = path;
+    t.frames = frames;
+    t.fps_num = fps_num;
+    t.fps_den = fps_den;
+    t.audio_seconds = audio_seconds;
+    media_submit(p, &t, done, arg);
+}
+
 int media_pool_pollfds(struct media_pool *p, struct pollfd *fds, int max)
 {
     int i, n = 0;

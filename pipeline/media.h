@@ -18,6 +18,7 @@
 
 #include "facts.h"
 #include "plan.h"
+#include "scene.h"
 #include "util.h"
 
 struct media_pool;
@@ -75,6 +76,18 @@ void media_deliver(struct media_pool *p, const struct media_delivery *d,
  * window_plan_make). */
 void media_analyze(struct media_pool *p, const char *picture, const char *dub,
                    media_fn *done, void *arg);
+
+/* Joins the windows' pictures in order into out (pv: the scene's video
+ * plan, for a re-encode) -> r->stitch. */
+void media_stitch(struct media_pool *p, const struct scene_part *parts,
+                  int n, const struct plan_video *pv, const char *out,
+                  media_fn *done, void *arg);
+/* Checks a delivered file against its scene (frames, rate, and audio of
+ * audio_seconds, 0: the picture's length, within a frame) -> r->verify;
+ * r->ok 0 with the reason when it is off. */
+void media_verify(struct media_pool *p, const char *path, int64_t frames,
+                  int fps_num, int fps_den, double audio_seconds,
+                  media_fn *done, void *arg);
 
 /* Fills up to max pollfds; returns how many. */
 int media_pool_pollfds(struct media_pool *p, struct pollfd *fds, int max);

@@ -40,4 +40,48 @@ struct scene_analysis {
 
 void scene_analysis_release(struct scene_analysis *a);
 
+struct dub_err;
+struct facts;
+
+/* One window's picture for stitching: the model's result, or for a window
+ * not sent its conformed source slice, and the frames it must give. */
+struct scene_part {
+    const char *path;
+    int64_t frames;
+};
+
+/* Windows a scene may have: 42 minutes of 10 s windows. */
+#define SCENE_MAX_PARTS 256
+/* A part this many frames off its window is brought to its count (frames
+ * past it dropped, missing ones repeat its last frame); further off, the
+ * stitch fails naming both counts. */
+#define SCENE_MEND_FRAMES 2
+
+/* What stitch did. */
+struct scene_stitch {
+    int copied;           /* 1: stream copy; 0: re-encoded */
+    int64_t frames;       /* written */
+    int mended;           /* parts that were off their count */
+    int nparts;
+    int64_t got[SCENE_MAX_PARTS]; /* frames each part held */
+};
+
+/* What verify found in a delivered file (scene_check). */
+struct scene_verify {
+    int64_t frames;
+    int fps_num, fps_den;
+    double picture_seconds;
+    double audio_seconds;
+};
+
+/*
+ * Checks a delivered file's facts (of path) against its scene: frames and
+ * frame rate exactly the scene's, and audio lasting audio_seconds (0: as
+ * long as the picture) within one frame.  Fills v; -1 and e naming what is
+ * off.
+ */
+int scene_check(const char *path, const struct facts *f, int64_t frames,
+                int fps_num, int fps_den, double audio_seconds,
+                struct scene_verify *v, struct dub_err *e);
+
 #endif

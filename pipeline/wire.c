@@ -85,6 +85,17 @@ static const struct wire_field wire_pa_fields[] = {
     F_DBL(plan_audio, duration), F_STR(plan_audio, ext),
 };
 
+static const struct wire_field wire_verify_fields[] = {
+    F_I64(scene_verify, frames), F_INT(scene_verify, fps_num),
+    F_INT(scene_verify, fps_den), F_DBL(scene_verify, picture_seconds),
+    F_DBL(scene_verify, audio_seconds),
+};
+
+static const struct wire_field wire_stitch_fields[] = {
+    F_INT(scene_stitch, copied), F_I64(scene_stitch, frames),
+    F_INT(scene_stitch, mended),
+};
+
 static const struct wire_field wire_delivery_fields[] = {
     F_DBL(scene_delivery, picture_seconds),
     F_DBL(scene_delivery, audio_seconds), F_DBL(scene_delivery, audio_cut),
@@ -286,7 +297,8 @@ static void wire_analysis_get(const cJSON *obj, struct scene_analysis *a)
 static const char *const wire_op_names[WIRE_NOPS] = {
     [WIRE_PROBE] = "probe", [WIRE_HASH] = "hash", [WIRE_THUMB] = "thumb",
     [WIRE_CONFORM] = "conform", [WIRE_DELIVER] = "deliver",
-    [WIRE_ANALYZE] = "analyze",
+    [WIRE_ANALYZE] = "analyze", [WIRE_STITCH] = "stitch",
+    [WIRE_VERIFY] = "verify",
 };
 
 static char *wire_print(cJSON *o)
@@ -311,6 +323,36 @@ static char *wire_dup(const cJSON *o, const char *name)
     const char *s = wire_str(o, name);
 
     return s ? xstrdup(s) : NULL;
+}
+
+static double wire_num(const cJSON *o, const char *name)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+
+    return cJSON_IsNumber(it) ? it->valuedouble : 0;
+}
+
+/* A stitch's parts and the scene's plan. */
+static int wire_parts_get(const cJSON *o, struct wire_task *t,
+                          struct dub_err *e)
+{
+    const cJSON *parts = cJSON_GetObjectItemCaseSensitive(o, "parts"), *p;
+    int n = cJSON_GetArraySize(parts);
+
+    if (!cJSON_IsArray(parts) || n < 1 || n > SCENE_MAX_PARTS ||
+        wire_pv_get(cJSON_GetObjectItemCaseSensitive(o, "plan"), &t->pv) < 0)
+        return dub_errf(e, DUB_EINTERNAL, "malformed stitch task");
+    t->parts = xcalloc((size_t)n, sizeof(*t->parts));
+    cJSON_ArrayForEach(p, parts) {
+        const char *path = wire_str(p, "path");
+
+        if (!path)
+            return dub_errf(e, DUB_EINTERNAL, "stitch task: a part without "
+                            "a path");
+        t->parts[t->nparts].path = xstrdup(path);
+        t->parts[t->nparts++].frames = (int64_t)wire_num(p, "frames");
+    }
+    return 0;
 }
 
 char *wire_task_line(const struct wire_task *t)
@@ -338,6 +380,25 @@ char *wire_task_line(const struct wire_task *t)
     }
     if (t->op == WIRE_ANALYZE && t->dub)
         cJSON_AddStringToObject(o, "dub", t->dub);
+    if (t->op == WIRE_STITCH) {
+        cJSON *parts = cJSON_AddArrayToObject(o, "parts");
+        int i;
+
+        for (i = 0; i < t->nparts; i++) {
+            cJSON *p = cJSON_CreateObject();
+
+            cJSON_AddStringToObject(p, "path", t->parts[i].path);
+            cJSON_AddNumberToObject(p, "frames", (double)t->parts[i].frames);
+            cJSON_AddItemToArray(parts, p);
+        }
+        cJSON_AddItemToObject(o, "plan", wire_plan_video(&t->pv));
+    }
+    if (t->op == WIRE_VERIFY) {
+        cJSON_AddNumberToObject(o, "frames", (double)t->frames);
+        cJSON_AddNumberToObject(o, "fps_num", t->fps_num);
+        cJSON_AddNumberToObject(o, "fps_den", t->fps_den);
+        cJSON_AddNumberToObject(o, "audio_seconds", t->audio_seconds);
+    }
     if (t->op == WIRE_DELIVER) {
         if (t->dub)
             cJSON_AddStringToObject(o, "dub", t->dub);
@@ -375,6 +436,9 @@ int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
     }
     t->op = (enum wire_op)i;
     t->path = wire_dup(o, t->op == WIRE_CONFORM ? "in" : "path");
+    /* A stitch's files are its parts; its messages name the output. */
+    if (t->op == WIRE_STITCH && !t->path)
+        t->path = wire_dup(o, "out");
     t->out = wire_dup(o, "out");
     t->at = 1.0;
     t->max_w = 480;
@@ -400,6 +464,18 @@ int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
             goto out;
         }
     }
+    if (t->op == WIRE_STITCH && wire_parts_get(o, t, e) < 0)
+        goto out;
+    if (t->op == WIRE_VERIFY) {
+        t->frames = (int64_t)wire_num(o, "frames");
+        t->fps_num = (int)wire_num(o, "fps_num");
+        t->fps_den = (int)wire_num(o, "fps_den");
+        t->audio_seconds = wire_num(o, "audio_seconds");
+        if (t->frames <= 0 || t->fps_num <= 0 || t->fps_den <= 0) {
+            dub_errf(e, DUB_EINTERNAL, "verify task without a scene");
+            goto out;
+        }
+    }
     if (t->op == WIRE_ANALYZE) {
         t->dub = wire_dup(o, "dub");
         if (!t->dub) {
@@ -408,7 +484,7 @@ int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
         }
     }
     if ((t->op == WIRE_THUMB || t->op == WIRE_CONFORM ||
-         t->op == WIRE_DELIVER) && !t->out) {
+         t->op == WIRE_DELIVER || t->op == WIRE_STITCH) && !t->out) {
         dub_errf(e, DUB_EINTERNAL, "%s task without an output", op);
         goto out;
     }
@@ -436,6 +512,10 @@ void wire_task_release(struct wire_task *t)
     free((char *)t->dub);
     free((char *)t->fingerprint);
     free((char *)t->request);
+    while (t->nparts > 0)
+        free((char *)t->parts[--t->nparts].path);
+    free(t->parts);
+    t->parts = NULL;
     t->path = t->out = t->dub = t->fingerprint = t->request = NULL;
 }
 
@@ -445,6 +525,9 @@ char *wire_reply_line(const struct wire_reply *r)
 
     cJSON_AddNumberToObject(o, "id", (double)r->id);
     cJSON_AddBoolToObject(o, "ok", r->ok);
+    if (r->has_verify)
+        wire_put(cJSON_AddObjectToObject(o, "verify"), &r->verify,
+                 wire_verify_fields, DUB_ARRAY_LEN(wire_verify_fields));
     if (!r->ok) {
         cJSON_AddNumberToObject(o, "code", r->err.code);
         cJSON_AddStringToObject(o, "error", r->err.msg);
@@ -460,6 +543,17 @@ char *wire_reply_line(const struct wire_reply *r)
     if (r->has_analysis)
         wire_analysis_put(cJSON_AddObjectToObject(o, "analysis"),
                           &r->analysis);
+    if (r->has_stitch) {
+        cJSON *s = cJSON_AddObjectToObject(o, "stitch");
+        cJSON *got = cJSON_AddArrayToObject(s, "got");
+        int i;
+
+        wire_put(s, &r->stitch, wire_stitch_fields,
+                 DUB_ARRAY_LEN(wire_stitch_fields));
+        for (i = 0; i < r->stitch.nparts; i++)
+            cJSON_AddItemToArray(got,
+                                 cJSON_CreateNumber((double)r->stitch.got[i]));
+    }
     return wire_print(o);
 }
 
@@ -496,6 +590,23 @@ int wire_reply_parse(const char *line, struct wire_reply *r)
         r->has_delivery = 1;
         wire_get(it, &r->delivery, wire_delivery_fields,
                  DUB_ARRAY_LEN(wire_delivery_fields));
+    }
+    it = cJSON_GetObjectItemCaseSensitive(o, "stitch");
+    if (cJSON_IsObject(it)) {
+        const cJSON *g;
+
+        r->has_stitch = 1;
+        wire_get(it, &r->stitch, wire_stitch_fields,
+                 DUB_ARRAY_LEN(wire_stitch_fields));
+        cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(it, "got"))
+            if (cJSON_IsNumber(g) && r->stitch.nparts < SCENE_MAX_PARTS)
+                r->stitch.got[r->stitch.nparts++] = (int64_t)g->valuedouble;
+    }
+    it = cJSON_GetObjectItemCaseSensitive(o, "verify");
+    if (cJSON_IsObject(it)) {
+        r->has_verify = 1;
+        wire_get(it, &r->verify, wire_verify_fields,
+                 DUB_ARRAY_LEN(wire_verify_fields));
     }
     it = cJSON_GetObjectItemCaseSensitive(o, "analysis");
     if (cJSON_IsObject(it)) {

@@ -28,6 +28,8 @@ enum wire_op {
     WIRE_DELIVER,  /* path (the picture), dub or its own audio -> out,
                       facts of out, delivery */
     WIRE_ANALYZE,  /* path (the picture), dub -> analysis */
+    WIRE_STITCH,   /* parts, pv (the scene) -> out, stitch */
+    WIRE_VERIFY,   /* path, frames, fps, audio_seconds -> facts, verify */
     WIRE_NOPS
 };
 
@@ -51,6 +53,12 @@ struct wire_task {
     int mov;                   /* deliver: 1 QuickTime, 0 MP4 */
     const char *fingerprint;   /* deliver: tags written into out */
     const char *request;
+    int nparts;                /* stitch: the windows in order */
+    struct scene_part *parts;
+    int64_t frames;            /* verify: the scene's frames and rate */
+    int fps_num, fps_den;
+    double audio_seconds;      /* verify: the audio's length; 0: the
+                                  picture's */
 };
 
 /* One reply.  err is set when ok is 0.  A parsed reply may own arrays
@@ -66,6 +74,10 @@ struct wire_reply {
     struct scene_delivery delivery; /* deliver */
     int has_analysis;
     struct scene_analysis analysis; /* analyze */
+    int has_stitch;
+    struct scene_stitch stitch;     /* stitch */
+    int has_verify;
+    struct scene_verify verify;     /* verify, also when it failed */
 };
 
 /* The task as one line with its newline; caller frees. */

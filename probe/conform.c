@@ -141,6 +141,9 @@ static int conform_open_input(struct conv *c, const char *in, int index)
 
     if ((ret = lav_open_input(&c->ic, in)) < 0)
         return ret;
+    /* -1: the first video stream that is not cover art. */
+    if (index < 0)
+        index = lav_first_stream(c->ic, AVMEDIA_TYPE_VIDEO);
     if (index < 0 || (unsigned)index >= c->ic->nb_streams)
         return AVERROR_STREAM_NOT_FOUND;
     c->index = index;
@@ -596,6 +599,116 @@ int conform_audio(const char *in, const struct facts *f,
                         (long long)limit, bitrate);
     }
     rc = conform_finish(tmp, out, ret, in, e);
+    free(tmp);
+    return rc;
+}
+
+/* ==== Joining windows =================================================== */
+
+/* Encodes one frame (a reference, so the last can be repeated) as the
+ * output's next. */
+static int conform_put(struct conv *out, AVFrame *f)
+{
+    AVFrame *dup = av_frame_clone(f);
+    int ret;
+
+    if (!dup)
+        return AVERROR(ENOMEM);
+    dup->pts = out->done++;
+    dup->pict_type = AV_PICTURE_TYPE_NONE;
+    ret = conform_encode(out, dup);
+    av_frame_free(&dup);
+    return ret;
+}
+
+/* One part into the encoder: up to want frames, then its last frame again
+ * until there are want. */
+static int conform_join_part(struct conv *out, const struct scene_part *part,
+                             const char *desc, AVFrame *last)
+{
+    struct conv in = {0};
+    int64_t got = 0;
+    int ret;
+
+    in.frame = av_frame_alloc();
+    in.filt = av_frame_alloc();
+    in.pkt = av_packet_alloc();
+    if (!in.frame || !in.filt || !in.pkt) {
+        ret = AVERROR(ENOMEM);
+        goto end;
+    }
+    if ((ret = conform_open_input(&in, part->path, -1)) < 0 ||
+        (ret = lav_graph(&in.graph, &in.src, &in.sink, in.dec,
+                         in.ic->streams[in.index], desc)) < 0)
+        goto end;
+    while (got < part->frames) {
+        ret = av_buffersink_get_frame(in.sink, in.filt);
+        if (ret == AVERROR(EAGAIN)) {
+            if (in.input_done)
+                break;
+            if ((ret = conform_feed(&in)) < 0)
+                goto end;
+            continue;
+        }
+        if (ret == AVERROR_EOF)
+            break;
+        if (ret < 0)
+            goto end;
+        av_frame_unref(last);
+        if ((ret = av_frame_ref(last, in.filt)) < 0 ||
+            (ret = conform_put(out, in.filt)) < 0)
+            goto end;
+        av_frame_unref(in.filt);
+        got++;
+    }
+    ret = got > 0 ? 0 : AVERROR_INVALIDDATA;
+    while (ret >= 0 && got < part->frames) {
+        ret = conform_put(out, last);
+        got++;
+    }
+end:
+    conform_close(&in);
+    return ret;
+}
+
+int conform_join(const struct scene_part *parts, int n,
+                 const struct plan_video *pv, const char *out,
+                 struct dub_err *e)
+{
+    struct conv c = {0};
+    char *tmp = lav_tmp_name(out), desc[256];
+    AVFrame *last = av_frame_alloc();
+    int i, ret, rc;
+
+    /* A model's result may come back at another size: the scene's. */
+    snprintf(desc, sizeof(desc),
+             "scale=%d:%d:flags=lanczos,setsar=1,format=yuv420p", pv->out_w,
+             pv->out_h);
+    c.pkt = av_packet_alloc();
+    if (!c.pkt || !last) {
+        ret = AVERROR(ENOMEM);
+        goto end;
+    }
+    if ((ret = conform_open_output(&c, tmp, out)) < 0 ||
+        (ret = conform_video_encoder(&c, pv)) < 0 ||
+        (ret = conform_write_header(&c)) < 0)
+        goto end;
+    for (i = 0; i < n; i++) {
+        if ((ret = conform_join_part(&c, &parts[i], desc, last)) < 0) {
+            av_frame_free(&last);
+            conform_close(&c);
+            unlink(tmp);
+            free(tmp);
+            return lav_error(e, ret, "stitch: cannot join window %d ('%s')",
+                             i + 1, parts[i].path);
+        }
+    }
+    if ((ret = conform_encode(&c, NULL)) >= 0)
+        ret = av_write_trailer(c.oc);
+end:
+    av_frame_free(&last);
+    conform_close(&c);
+    rc = conform_finish(tmp, out, ret, out, e);
     free(tmp);
     return rc;
 }

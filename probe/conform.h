@@ -14,6 +14,7 @@
 
 #include "facts.h"
 #include "plan.h"
+#include "scene.h"
 #include "util.h"
 
 /* The filter graph that turns f's video into pv's, as libavfilter text:
@@ -37,5 +38,13 @@ int conform_audio(const char *in, const struct facts *f,
 int conform_audio_encode(const char *in, const struct facts *f,
                          const struct plan_audio *pa, const char *out,
                          struct dub_err *e);
+
+/* The pictures of parts joined in order into out, encoded as conform
+ * encodes video (pv: the scene's size, rate and length): each part gives
+ * exactly its frames, those past them dropped and missing ones repeating
+ * its last.  Callers check how far off a part may be (stitch.c). */
+int conform_join(const struct scene_part *parts, int n,
+                 const struct plan_video *pv, const char *out,
+                 struct dub_err *e);
 
 #endif

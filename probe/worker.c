@@ -19,6 +19,7 @@
 #include "conform.h"
 #include "deliver.h"
 #include "probe.h"
+#include "stitch.h"
 #include "thumb.h"
 #include "util.h"
 #include "wire.h"
@@ -111,6 +112,28 @@ static int worker_analyze(const struct wire_task *t, struct wire_reply *r,
     return 0;
 }
 
+static int worker_stitch(const struct wire_task *t, struct wire_reply *r,
+                         struct dub_err *e)
+{
+    if (stitch_parts(t->parts, t->nparts, &t->pv, t->out, &r->stitch, e) < 0)
+        return -1;
+    r->has_stitch = 1;
+    return 0;
+}
+
+/* The delivered file against its scene; what was found is sent back also
+ * when it is wrong. */
+static int worker_verify(const struct wire_task *t, struct wire_reply *r,
+                         struct dub_err *e)
+{
+    if (probe_file(t->path, &r->facts, e) < 0)
+        return -1;
+    r->has_facts = 1;
+    r->has_verify = 1;
+    return scene_check(t->path, &r->facts, t->frames, t->fps_num, t->fps_den,
+                       t->audio_seconds, &r->verify, e);
+}
+
 /* One handler per enum wire_op, in its order. */
 static int (*const worker_ops[WIRE_NOPS])(const struct wire_task *,
                                           struct wire_reply *,
@@ -121,6 +144,8 @@ static int (*const worker_ops[WIRE_NOPS])(const struct wire_task *,
     [WIRE_CONFORM] = worker_conform,
     [WIRE_DELIVER] = worker_deliver,
     [WIRE_ANALYZE] = worker_analyze,
+    [WIRE_STITCH] = worker_stitch,
+    [WIRE_VERIFY] = worker_verify,
 };
 
 static char *worker_handle(const char *line)
@@ -136,7 +161,7 @@ static char *worker_handle(const char *line)
     }
     r.id = t.id;
     if (!r.ok)
-        r.has_facts = r.has_delivery = r.has_analysis = 0;
+        r.has_facts = r.has_delivery = r.has_analysis = r.has_stitch = 0;
     out = wire_reply_line(&r);
     wire_reply_release(&r);
     wire_task_release(&t);

@@ -21,6 +21,14 @@
  *     -> {"id":N,"ok":true,"analysis":{"audio_seconds":S,
  *         "picture_seconds":S,"levels":[dBFS every 10 ms...],
  *         "shots":[seconds...]}}
+ *   {"id":N,"op":"stitch","parts":[{"path":P,"frames":F},...],
+ *    "plan":{the scene's video plan},"out":Q}
+ *     -> {"id":N,"ok":true,"stitch":{"copied":B,"frames":F,"mended":M,
+ *         "got":[frames of each part...]}}
+ *   {"id":N,"op":"verify","path":P,"frames":F,"fps_num":N,"fps_den":D,
+ *    "audio_seconds":S}
+ *     -> {"id":N,"ok":true,"facts":{...},"verify":{...}}
+ *        (on a mismatch ok is false, with verify and the error)
  *   any failure -> {"id":N,"ok":false,"code":C,"error":"..."}
  *
  * Fault seams for tests (documented in the README): when the environment
