@@ -6,6 +6,8 @@
 #ifndef DUB_CMD_H
 #define DUB_CMD_H
 
+#define DUBBATCH_VERSION "0.1.0"
+
 enum cmd_exit {
     EXIT_DONE = 0,        /* every job done / every input fits */
     EXIT_SOME_FAILED = 1, /* some jobs failed or were rejected */
@@ -22,5 +24,8 @@ int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif

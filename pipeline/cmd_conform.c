@@ -17,7 +17,8 @@
 #include "wire.h"
 
 static const struct plan_policy conform_policy = {
-    PLAN_FIT_PAD, PLAN_SHORT_LOOP, PLAN_LONG_TRIM, PLAN_LONG_TRIM};
+    PLAN_FIT_PAD,   PLAN_SHORT_LOOP,       PLAN_LONG_TRIM,
+    PLAN_LONG_TRIM, PLAN_DELIVER_ORIGINAL, PLAN_CONTAINER_MP4};
 static const struct plan_pricing conform_price = {0.014, 5.0};
 
 static void conform_usage(FILE *f)
@@ -26,14 +27,16 @@ static void conform_usage(FILE *f)
             "usage: dubbatch conform [OPTIONS] IN -o OUT\n"
             "Makes IN fit the model's limits with the default policy (pad, "
             "loop, trim) and\nchecks the result.\n"
+            "\n"
             "  -o, --output OUT     where to write (.mp4 for video; .m4a or "
             "the stream's own\n"
             "                       extension for audio)\n"
             "  --endpoint E         audio-to-video (default) or text-to-video\n"
             "  --as video|audio     what IN is for (default: video)\n"
-            "  --media-timeout SEC  kill the worker after this (600)\n"
+            OPTS_HELP_MEDIA_TIMEOUT
+            "\n"
             "Exit 0 when OUT was written (or IN already fits), 1 when IN "
-            "cannot be made to fit.\n");
+            "cannot be made\nto fit, 2 on usage errors.\n");
 }
 
 /* What a worker said about one file. */
@@ -82,34 +85,38 @@ static void conform_plan(const struct plan_limits *lim, int audio,
         plan_make(lim, &conform_policy, &conform_price, f, NULL, p);
 }
 
-int cmd_conform(int argc, char **argv)
-{
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"endpoint", required_argument, NULL, 'E'},
-        {"as", required_argument, NULL, 'a'},
-        {"media-timeout", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    enum plan_endpoint ep = PLAN_A2V;
-    const struct plan_limits *lim;
-    const char *in, *out = NULL;
-    double timeout = OPTS_MEDIA_TIMEOUT_MS / 1000.0;
-    struct media_pool *pool;
-    struct dub_err e = {0};
-    struct facts f, got;
-    struct plan p, check;
-    char desc[1024], ext[8];
-    int c, audio = 0, rc = EXIT_SOME_FAILED;
+static const struct option conform_longopts[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"endpoint", required_argument, NULL, 'E'},
+    {"as", required_argument, NULL, 'a'},
+    {"media-timeout", required_argument, NULL, 't'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
 
-    while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+struct conform_args {
+    enum plan_endpoint ep;
+    const char *out;
+    int audio;
+    int64_t timeout_ms;
+};
+
+/* -1 when conform goes on, else the exit code (help, or a bad option). */
+static int conform_parse(int argc, char **argv, struct conform_args *a)
+{
+    int c;
+
+    a->ep = PLAN_A2V;
+    a->out = NULL;
+    a->audio = 0;
+    a->timeout_ms = OPTS_MEDIA_TIMEOUT_MS;
+    while ((c = getopt_long(argc, argv, "ho:", conform_longopts, NULL)) != -1) {
         switch (c) {
         case 'o':
-            out = optarg;
+            a->out = optarg;
             break;
         case 'E':
-            if (plan_endpoint_parse(optarg, &ep) < 0) {
+            if (plan_endpoint_parse(optarg, &a->ep) < 0) {
                 fprintf(stderr, "dubbatch: --endpoint is audio-to-video or "
                                 "text-to-video, not '%s'\n", optarg);
                 return EXIT_USAGE;
@@ -120,10 +127,10 @@ int cmd_conform(int argc, char **argv)
                 fprintf(stderr, "dubbatch: --as is video or audio\n");
                 return EXIT_USAGE;
             }
-            audio = strcmp(optarg, "audio") == 0;
+            a->audio = strcmp(optarg, "audio") == 0;
             break;
         case 't':
-            if (opts_double("--media-timeout", optarg, 0.1, 86400, &timeout) < 0)
+            if (opts_media_timeout(optarg, &a->timeout_ms) < 0)
                 return EXIT_USAGE;
             break;
         case 'h':
@@ -134,17 +141,38 @@ int cmd_conform(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (argc - optind != 1 || !out) {
+    if (argc - optind != 1 || !a->out) {
         conform_usage(stderr);
         return EXIT_USAGE;
     }
+    return -1;
+}
+
+int cmd_conform(int argc, char **argv)
+{
+    struct conform_args a;
+    const struct plan_limits *lim;
+    const char *in, *out;
+    struct media_pool *pool;
+    struct dub_err e = {0};
+    struct facts f, got;
+    struct plan p, check;
+    char desc[1024], ext[8];
+    int audio, rc;
+
+    rc = conform_parse(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    rc = EXIT_SOME_FAILED;
     in = argv[optind];
-    lim = plan_limits_get(ep);
+    out = a.out;
+    audio = a.audio;
+    lim = plan_limits_get(a.ep);
     if (audio && !lim->needs_audio) {
         fprintf(stderr, "dubbatch: text-to-video takes no audio file\n");
         return EXIT_USAGE;
     }
-    pool = media_pool_new(1, (int64_t)(timeout * 1000));
+    pool = media_pool_new(1, a.timeout_ms);
     if (conform_ask(pool, in, NULL, NULL, 0, NULL, &f, &e) < 0) {
         fprintf(stderr, "dubbatch: %s\n", e.msg);
         goto out;

@@ -38,11 +38,10 @@ static void probe_done(void *arg, const struct wire_reply *r)
 static void probe_usage(FILE *f)
 {
     fprintf(f,
-            "usage: dubbatch probe [--media-jobs N] FILE...\n"
+            "usage: dubbatch probe [OPTIONS] FILE...\n"
             "Prints a JSON array: {\"path\", \"facts\"} or {\"path\", "
             "\"error\"} per file.\n"
-            "  --media-jobs N       worker processes (default: online CPUs)\n"
-            "  --media-timeout SEC  kill a worker stuck on one file (600)\n"
+            "\n" OPTS_HELP_MEDIA_JOBS OPTS_HELP_MEDIA_TIMEOUT "\n"
             "Exit 0 when every file was probed, 1 otherwise.\n");
 }
 
@@ -58,17 +57,14 @@ int cmd_probe(int argc, char **argv)
     struct probe_slot *slots;
     struct report_probe *outs;
     char *text;
-    int c, i, n, failed = 0, jobs = opts_default_media_jobs();
-    double timeout = OPTS_MEDIA_TIMEOUT_MS / 1000.0;
+    struct opts_media med;
+    int c, i, n, failed = 0;
 
+    opts_media_init(&med);
     while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
         switch (c) {
-        case 'j':
-            if (opts_int("--media-jobs", optarg, 1, 256, &jobs) < 0)
-                return EXIT_USAGE;
-            break;
-        case 't':
-            if (opts_double("--media-timeout", optarg, 0.1, 86400, &timeout) < 0)
+        case 'j': case 't':
+            if (opts_media_take(c, optarg, &med) < 0)
                 return EXIT_USAGE;
             break;
         case 'h':
@@ -85,8 +81,7 @@ int cmd_probe(int argc, char **argv)
         return EXIT_USAGE;
     }
     slots = xcalloc((size_t)n, sizeof(*slots));
-    pool = media_pool_new(jobs < n ? jobs : n,
-                          (int64_t)(timeout * 1000));
+    pool = media_pool_new(med.jobs < n ? med.jobs : n, med.timeout_ms);
     for (i = 0; i < n; i++) {
         slots[i].out.path = argv[optind + i];
         media_probe(pool, slots[i].out.path, probe_done, &slots[i]);

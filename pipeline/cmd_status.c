@@ -1,114 +1,144 @@
 /*
- * dubbatch status [MANIFEST|OUTPUT_DIR] and dubbatch cancel: read (and for
- * cancel, act on) the state database of a batch.  status is safe while a
- * run is active: it only reads, and SQLite's WAL lets it.
+ * dubbatch status MANIFEST|OUTPUT_DIR: counts per state and the jobs that
+ * need attention, from the state database.  Safe while a run is active: it
+ * only reads, and SQLite's WAL lets it.  Its exit code says what a run
+ * would need to do, so a script can wait on it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cmd.h"
-#include "fal.h"
-#include "falcfg.h"
+#include "batchdir.h"
 #include "job.h"
-#include "lock.h"
-#include "log.h"
-#include "manifest.h"
-#include "media.h"
 #include "opts.h"
-#include "page.h"
-#include "remote.h"
 #include "state.h"
 
-/* The output folder named by a manifest or given directly; caller frees. */
-static char *status_dir(const char *arg, int *rc)
+static void status_usage(FILE *f)
 {
-    struct stat st;
-    struct manifest m;
-    struct buf errors = {0};
-    struct dub_err e = {0};
-    char *dir, *db, *dot;
+    fprintf(f,
+            "usage: dubbatch status MANIFEST|OUTPUT_DIR\n"
+            "Counts the jobs per state and lists the ones that need "
+            "attention (failed,\nrejected, skipped, cancelled, in flight), "
+            "from the state database; safe\nwhile a run is active.  Given a "
+            "manifest, its jobs (those no run has seen yet\ncount as NEW); "
+            "given a folder, every job recorded there.\n"
+            "Exit 0 when every job is done, 4 when work remains (run "
+            "again), 1 when nothing\nremains but some jobs failed or were "
+            "rejected, skipped or cancelled; 2 or 3\nwhen the batch cannot "
+            "be read.\n");
+}
 
-    if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
-        dir = xstrdup(arg);
-    } else {
-        if (manifest_load(arg, &m, &errors, &e) < 0) {
-            fputs(errors.data ? errors.data : "", stderr);
-            buf_release(&errors);
-            manifest_release(&m);
-            *rc = EXIT_MANIFEST;
-            return NULL;
+static int status_cmp(const void *a, const void *b)
+{
+    const struct state_job *const *x = a, *const *y = b;
+
+    return strcmp((*x)->id, (*y)->id);
+}
+
+/*
+ * The jobs to show, in order: a manifest's, with NULL for a job no run has
+ * recorded, or every recorded job.  Caller frees the array.
+ */
+/*
+ * A long scene has no row of its own: its windows have ("<id>~w01"...,
+ * scenes.h), and the run records the scene's delivery in the meta table.
+ * Its state: DONE when delivered; FAILED (naming the window) when one
+ * window will not be done; else where its least advanced window stands,
+ * DOWNLOADED when only the join is left.  0 when no window has a row.
+ */
+static int status_scene(struct state *st, const char *id,
+                        const struct state_job *jobs, size_t n,
+                        struct state_job *out)
+{
+    char *key = xasprintf("scene:%s", id), *done = NULL;
+    size_t len = strlen(id), i;
+    struct dub_err e = {0};
+    int found = 0;
+
+    memset(out, 0, sizeof(*out));
+    out->id = (char *)id;
+    out->state = JOB_DOWNLOADED;
+    for (i = 0; i < n; i++) {
+        const struct state_job *w = &jobs[i];
+
+        if (strncmp(w->id, id, len) != 0 || strncmp(w->id + len, "~w", 2))
+            continue;
+        found = 1;
+        if (job_is_final(w->state) && w->state != JOB_DONE) {
+            out->state = JOB_FAILED;
+            out->error = w->error;
+            break;
         }
-        buf_release(&errors);
-        dir = xstrdup(m.output_dir);
-        manifest_release(&m);
+        if (!job_is_final(w->state) && w->state < out->state)
+            out->state = w->state;
     }
-    dot = util_path_join(dir, ".dubbatch");
-    db = util_path_join(dot, "state.db");
-    free(dot);
-    if (stat(db, &st) < 0) {
-        fprintf(stderr, "dubbatch: no batch has run in '%s'\n", dir);
-        free(db);
-        free(dir);
-        *rc = EXIT_USAGE;
-        return NULL;
-    }
-    free(db);
-    return dir;
+    if (state_meta_get(st, key, &done, &e) > 0)
+        out->state = JOB_DONE;
+    free(done);
+    free(key);
+    return found;
 }
 
-static int status_open(int argc, char **argv, const char *verb,
-                       struct state **st, char **dir)
+static const struct state_job **status_pick(const struct batchdir *o,
+                                            struct state *st,
+                                            struct state_job *jobs, size_t n,
+                                            struct state_job *scenes,
+                                            size_t *count)
 {
-    struct dub_err e = {0};
-    int rc = EXIT_USAGE;
+    const struct state_job **byid, **pick;
+    size_t i;
 
-    if (argc != 2 || strcmp(argv[1], "--help") == 0) {
-        fprintf(argc == 2 ? stdout : stderr,
-                "usage: dubbatch %s MANIFEST|OUTPUT_DIR\n", verb);
-        return argc == 2 ? EXIT_DONE : EXIT_USAGE;
+    byid = xcalloc(n + 1, sizeof(*byid));
+    for (i = 0; i < n; i++)
+        byid[i] = &jobs[i];
+    if (!o->has_manifest) {
+        *count = n;
+        return byid;
     }
-    *dir = status_dir(argv[1], &rc);
-    if (!*dir)
-        return rc;
-    if (state_open(*dir, st, &e) < 0) {
-        fprintf(stderr, "dubbatch: %s\n", e.msg);
-        free(*dir);
-        return EXIT_USAGE;
+    qsort(byid, n, sizeof(*byid), status_cmp);
+    pick = xcalloc(o->m.njobs + 1, sizeof(*pick));
+    for (i = 0; i < o->m.njobs; i++) {
+        struct state_job key = {0}, *kp = &key, **hit;
+
+        key.id = o->m.jobs[i].id;
+        hit = bsearch(&kp, byid, n, sizeof(*byid), status_cmp);
+        pick[i] = hit ? *hit
+                  : status_scene(st, key.id, jobs, n, &scenes[i]) ? &scenes[i]
+                                                                : NULL;
     }
-    return -1;
+    free(byid);
+    *count = o->m.njobs;
+    return pick;
 }
 
-int cmd_status(int argc, char **argv)
+static int status_print(const char *dir, const struct state_job **pick,
+                        size_t n)
 {
-    struct state *st;
-    struct state_job *jobs;
-    struct dub_err e = {0};
-    int counts[JOB_NSTATES] = {0}, rc, i;
-    size_t n, k;
-    char *dir;
+    int counts[JOB_NSTATES] = {0}, i, rc = EXIT_DONE;
+    size_t k;
 
-    rc = status_open(argc, argv, "status", &st, &dir);
-    if (rc >= 0)
-        return rc;
-    if (state_jobs_all(st, &jobs, &n, &e) < 0) {
-        fprintf(stderr, "dubbatch: %s\n", e.msg);
-        state_close(st);
-        free(dir);
-        return EXIT_USAGE;
+    for (k = 0; k < n; k++) {
+        enum job_state s = pick[k] ? pick[k]->state : JOB_NEW;
+
+        counts[s]++;
+        if (!job_is_final(s))
+            rc = EXIT_INTERRUPTED;
+        else if (s != JOB_DONE && rc == EXIT_DONE)
+            rc = EXIT_SOME_FAILED;
     }
-    for (k = 0; k < n; k++)
-        counts[jobs[k].state]++;
     printf("%s: %zu jobs\n", dir, n);
     for (i = 0; i < JOB_NSTATES; i++)
         if (counts[i])
-            printf("  %-11s %d\n", job_state_name((enum job_state)i), counts[i]);
+            printf("  %-11s %d\n", job_state_name((enum job_state)i),
+                   counts[i]);
     for (k = 0; k < n; k++) {
-        const struct state_job *j = &jobs[k];
+        const struct state_job *j = pick[k];
 
+        if (!j)
+            continue;
         if (j->state == JOB_FAILED || j->state == JOB_REJECTED ||
             j->state == JOB_SKIPPED || j->state == JOB_CANCELLED)
             printf("%-24s %-9s %s\n", j->id, job_state_name(j->state),
@@ -117,156 +147,53 @@ int cmd_status(int argc, char **argv)
             printf("%-24s %-9s request %s\n", j->id, job_state_name(j->state),
                    j->request_id ? j->request_id : "(unconfirmed submit)");
     }
-    state_jobs_free(jobs, n);
-    state_close(st);
-    free(dir);
-    return opts_close_stdout() < 0 ? EXIT_USAGE : EXIT_DONE;
-}
-
-int cmd_report(int argc, char **argv)
-{
-    struct media_pool *pool;
-    struct dub_err e = {0};
-    char *dir, *page;
-    int rc = EXIT_USAGE;
-
-    if (argc != 2 || strcmp(argv[1], "--help") == 0) {
-        fprintf(argc == 2 ? stdout : stderr,
-                "usage: dubbatch report MANIFEST|OUTPUT_DIR\n"
-                "Rebuilds index.html and its posters from report.json.\n");
-        return argc == 2 ? EXIT_DONE : EXIT_USAGE;
-    }
-    dir = status_dir(argv[1], &rc);
-    if (!dir)
-        return rc;
-    pool = media_pool_new(opts_default_media_jobs(),
-                          OPTS_MEDIA_TIMEOUT_MS);
-    if (page_write(dir, pool, &e) < 0) {
-        fprintf(stderr, "dubbatch: %s\n", e.msg);
-        rc = EXIT_USAGE;
-    } else {
-        page = util_path_join(dir, "index.html");
-        printf("%s\n", page);
-        free(page);
-        rc = EXIT_DONE;
-    }
-    media_pool_free(pool);
-    free(dir);
     return rc;
 }
 
-struct cancel_one {
-    struct state *st;
-    struct state_job *j;
-    int *pending;
-    int *failed;
-};
-
-static void cancel_done(void *arg, enum fal_verdict v, struct http_resp *resp,
-                        const struct dub_err *e)
+int cmd_status(int argc, char **argv)
 {
-    struct cancel_one *c = arg;
-    enum job_state from = c->j->state;
-    struct dub_err se = {0};
-    const char *detail = "cancelled at fal";
-    const char *why = "cancelled by dubbatch cancel";
-
-    (*c->pending)--;
-    switch (resp ? fal_parse_cancel(resp) : FAL_CANCEL_FAILED) {
-    case FAL_CANCEL_REQUESTED:
-        printf("%s: cancelled (request %s)\n", c->j->id, c->j->request_id);
-        break;
-    case FAL_CANCEL_DONE:
-        /* Too late: the result is paid for and the next run fetches it. */
-        printf("%s: already completed at fal; run again to fetch it\n",
-               c->j->id);
-        return;
-    case FAL_CANCEL_GONE:
-        /* Nothing left to stop or to fetch: recorded, so no run polls it. */
-        detail = why = "fal no longer knows the request";
-        printf("%s: fal no longer knows request %s; recorded as cancelled\n",
-               c->j->id, c->j->request_id);
-        break;
-    default:
-        fprintf(stderr, "dubbatch: %s: %s\n", c->j->id,
-                v != FAL_OK ? e->msg : "fal refused to cancel the request");
-        (*c->failed)++;
-        return;
-    }
-    c->j->state = JOB_CANCELLED;
-    free(c->j->error);
-    c->j->error = xstrdup(why);
-    c->j->finished_at = util_now_ms();
-    state_job_save(c->st, c->j, from, detail, &se);
-}
-
-int cmd_cancel(int argc, char **argv)
-{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct batchdir o;
     struct state *st;
     struct state_job *jobs;
+    const struct state_job **pick;
+    struct state_job *scenes;
     struct dub_err e = {0};
-    struct falcfg cfg;
-    struct remote *r;
-    struct cancel_one *ones;
-    int rc, lockfd, pending = 0, failed = 0, asked = 0;
-    pid_t holder;
-    size_t n, k;
-    char *dir;
+    size_t n, count;
+    int c, rc;
 
-    rc = status_open(argc, argv, "cancel", &st, &dir);
-    if (rc >= 0)
-        return rc;
-    /* A running batch owns its jobs: cancelling under it would race. */
-    lockfd = lock_take(dir, &holder, &e);
-    if (lockfd < 0) {
-        fprintf(stderr, "dubbatch: %s; stop it first (kill -INT %ld)\n", e.msg,
-                (long)holder);
-        state_close(st);
-        free(dir);
-        return e.code == DUB_ELOCKED ? EXIT_LOCKED : EXIT_USAGE;
-    }
-    if (falcfg_load(&cfg, NULL, NULL, NULL, NULL, &e) < 0 ||
-        !(r = remote_new(&cfg, &e)) ||
-        state_jobs_all(st, &jobs, &n, &e) < 0) {
-        fprintf(stderr, "dubbatch: %s\n", e.msg);
-        lock_release(lockfd);
-        state_close(st);
-        free(dir);
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            status_usage(stdout);
+            return EXIT_DONE;
+        }
+        status_usage(stderr);
         return EXIT_USAGE;
     }
-    falcfg_release(&cfg);
-    ones = xcalloc(n + 1, sizeof(*ones));
-    for (k = 0; k < n; k++) {
-        struct http_req req = {0};
-
-        if (!job_is_remote(jobs[k].state) || !jobs[k].cancel_url ||
-            jobs[k].state == JOB_COMPLETED)
-            continue;
-        ones[k].st = st;
-        ones[k].j = &jobs[k];
-        ones[k].pending = &pending;
-        ones[k].failed = &failed;
-        req.method = "PUT";
-        req.url = jobs[k].cancel_url;
-        req.auth = 1;
-        pending++;
-        asked++;
-        if (remote_call(r, FAL_OP_CANCEL, &req, REMOTE_TRIES, cancel_done,
-                        &ones[k], &e) < 0) {
-            pending--;
-            failed++;
-            fprintf(stderr, "dubbatch: %s: %s\n", jobs[k].id, e.msg);
-        }
+    if (argc - optind != 1) {
+        status_usage(stderr);
+        return EXIT_USAGE;
     }
-    while (pending > 0)
-        remote_poll(r, NULL, 0, 1000);
-    if (!asked)
-        printf("%s: nothing is in flight at fal\n", dir);
-    free(ones);
-    remote_free(r);
+    rc = batchdir_find(&o, argv[optind]);
+    if (rc)
+        return rc;
+    if (state_open(o.dir, &st, &e) < 0 ||
+        state_jobs_all(st, &jobs, &n, &e) < 0) {
+        fprintf(stderr, "dubbatch: %s\n", e.msg);
+        state_close(st);
+        batchdir_release(&o);
+        return EXIT_USAGE;
+    }
+    scenes = xcalloc((o.has_manifest ? o.m.njobs : 0) + 1, sizeof(*scenes));
+    pick = status_pick(&o, st, jobs, n, scenes, &count);
+    rc = status_print(o.dir, pick, count);
+    free(pick);
+    free(scenes);
     state_jobs_free(jobs, n);
     state_close(st);
-    lock_release(lockfd);
-    free(dir);
-    return failed ? EXIT_SOME_FAILED : EXIT_DONE;
+    batchdir_release(&o);
+    return opts_close_stdout() < 0 ? EXIT_USAGE : rc;
 }

@@ -17,6 +17,7 @@
 #include "plan.h"
 #include "prep.h"
 #include "report.h"
+#include "scenes.h"
 
 struct validate_job {
     const struct manifest_job *mj;
@@ -26,6 +27,8 @@ struct validate_job {
     char vdesc[512], adesc[512];
     struct prep prep[2]; /* --conform: video, audio */
     struct prep *use[2]; /* the prep that serves each (shared by equals) */
+    int has_scene;       /* a long scene: its windows are planned */
+    struct scenes_job scene;
 };
 
 static void validate_prep_done(struct prep *p, void *arg)
@@ -34,28 +37,19 @@ static void validate_prep_done(struct prep *p, void *arg)
     (void)arg;
 }
 
-/* An earlier job's prep doing the same work (same file, same steps). */
+/* An earlier job's prep making the same file (its key: the same content
+ * and steps). */
 static struct prep *validate_same(struct validate_job *jobs, size_t upto,
                                   const struct prep *want)
 {
     size_t i;
     int k;
 
-    for (i = 0; i < upto; i++) {
-        for (k = 0; k < 2; k++) {
-            struct prep *q = jobs[i].use[k];
-
-            if (!q || q != &jobs[i].prep[k] || q->kind != want->kind ||
-                strcmp(q->in, want->in) != 0)
-                continue;
-            if (want->kind == PREP_VIDEO
-                    ? memcmp(&q->plan->video, &want->plan->video,
-                             sizeof(want->plan->video)) == 0
-                    : memcmp(&q->plan->audio, &want->plan->audio,
-                             sizeof(want->plan->audio)) == 0)
-                return q;
-        }
-    }
+    for (i = 0; i < upto; i++)
+        for (k = 0; k < 2; k++)
+            if (jobs[i].use[k] == &jobs[i].prep[k] &&
+                strcmp(jobs[i].prep[k].key, want->key) == 0)
+                return &jobs[i].prep[k];
     return NULL;
 }
 
@@ -85,14 +79,9 @@ static void validate_conform(const struct manifest *m, struct validate_job *jobs
 
             if (!src || step == PLAN_KEEP || (k == 1 && !v->plan.has_audio))
                 continue;
-            p->in = src->path;
-            p->facts = &src->facts;
-            p->kind = k == 0 ? PREP_VIDEO : PREP_AUDIO;
-            p->plan = &v->plan;
-            p->lim = plan_limits_get(m->endpoint);
-            p->pol = &v->mj->policy;
-            p->workdir = work;
-            p->done = validate_prep_done;
+            prep_setup(p, src, k == 0 ? PREP_VIDEO : PREP_AUDIO, &v->plan,
+                       plan_limits_get(m->endpoint), &v->mj->policy, work,
+                       validate_prep_done, NULL);
             v->use[k] = validate_same(jobs, i, p);
             if (!v->use[k]) {
                 v->use[k] = p;
@@ -115,6 +104,63 @@ static void validate_conform(const struct manifest *m, struct validate_job *jobs
     }
     free(work);
     free(dot);
+}
+
+/* The windows of every long scene, from each one's analysis; a scene
+ * whose analysis fails says why under its job (the run fails it alone). */
+static void validate_scenes(const struct manifest *m,
+                            struct validate_job *jobs, struct media_pool *pool)
+{
+    const struct plan_limits *lim = plan_limits_get(m->endpoint);
+    size_t i;
+
+    for (i = 0; i < m->njobs; i++) {
+        struct validate_job *v = &jobs[i];
+
+        if (v->plan.verdict == PLAN_REJECT || !v->audio ||
+            !scenes_wanted(lim, &v->mj->policy, &v->video->facts,
+                           &v->audio->facts))
+            continue;
+        v->has_scene = 1;
+        v->scene.video = v->video->path;
+        v->scene.audio = v->audio->path;
+        v->scene.vf = &v->video->facts;
+        v->scene.lim = lim;
+        v->scene.price = &m->pricing;
+        scenes_start(pool, &v->scene);
+    }
+    media_pool_drain(pool);
+    /* What the run does with a scene is its windows, not a trim. */
+    for (i = 0; i < m->njobs; i++) {
+        struct validate_job *v = &jobs[i];
+
+        if (!v->has_scene || !v->scene.ok)
+            continue;
+        v->plan.billed_seconds = v->scene.plan.billed;
+        v->plan.cost = v->scene.plan.cost;
+        snprintf(v->vdesc, sizeof(v->vdesc),
+                 "a long scene of %.2f s in %d windows, each conformed",
+                 v->video->facts.video.duration, v->scene.plan.n);
+    }
+}
+
+static void validate_print_scene(const struct scenes_job *s)
+{
+    char text[2048];
+    int k;
+
+    if (!s->ok) {
+        printf("%-24s windows: not planned: %s\n", "", s->err.msg);
+        return;
+    }
+    window_describe(&s->plan, text, sizeof(text));
+    printf("%-24s windows: %s\n", "", text);
+    printf("%-24s %d windows, %.0f s billed, $%.3f (fixed 10 s windows: %.0f "
+           "s, $%.3f)\n", "", s->plan.n,
+           s->plan.billed, s->plan.cost, s->plan.fixed_billed,
+           s->plan.fixed_cost);
+    for (k = 0; k < s->plan.nwarnings; k++)
+        printf("%-24s warning %s\n", "", s->plan.warnings[k]);
 }
 
 static const char *const validate_verdicts[] = {"accept", "conform", "reject"};
@@ -175,6 +221,8 @@ static void validate_print_text(const struct manifest *m,
                        v->use[k]->out, v->use[k]->cached ? " (cached)" : "");
         for (k = 0; k < v->plan.nwarnings; k++)
             printf("%-24s warning %s\n", "", v->plan.warnings[k]);
+        if (v->has_scene)
+            validate_print_scene(&v->scene);
     }
     printf("\n%zu job%s: %d as is, %d to conform, %d rejected\n", m->njobs,
            m->njobs == 1 ? "" : "s", counts[PLAN_ACCEPT], counts[PLAN_CONFORM],
@@ -205,6 +253,7 @@ static void validate_print_json(const struct manifest *m,
         r->reason = v->plan.verdict == PLAN_REJECT ? v->why : NULL;
         r->conformed_video = v->use[0] && v->use[0]->ok ? v->use[0]->out : NULL;
         r->conformed_audio = v->use[1] && v->use[1]->ok ? v->use[1]->out : NULL;
+        r->windows = v->has_scene && v->scene.ok ? &v->scene.plan : NULL;
     }
     text = report_validation_json(m->path, plan_limits_get(m->endpoint)->name,
                                   rj, m->njobs, counts, billed, cost);
@@ -218,37 +267,91 @@ static void validate_usage(FILE *f)
     fprintf(f,
             "usage: dubbatch validate [OPTIONS] MANIFEST\n"
             "Probes and plans every job; uploads and spends nothing.\n"
+            "\n"
             "  --json               print the verdicts as JSON\n"
             "  --conform            also write the conformed inputs to\n"
             "                       <output_dir>/.dubbatch/work and check them\n"
-            "  --media-jobs N       media worker processes (default: CPUs)\n"
-            "  --media-timeout SEC  kill a worker stuck on one file (600)\n"
-            "Exit 0 when every job can run, 1 when some are rejected, 3 when "
-            "the manifest is invalid, 2 on usage errors.\n");
+            OPTS_HELP_MEDIA_JOBS OPTS_HELP_MEDIA_TIMEOUT
+            "  --output-dir-ok      accept an output_dir outside the batch's "
+            "folder or\n                       in a system folder\n"
+            "\n"
+            "Exit 0 when every job can run, 1 when some are rejected, 2 on "
+            "usage errors,\n3 when the manifest is invalid.\n");
 }
+
+/* Every job planned from its inputs' probes; counts per verdict. */
+static struct validate_job *validate_jobs(const struct manifest *m,
+                                          const struct inputs *in,
+                                          int counts[3])
+{
+    struct validate_job *jobs = xcalloc(m->njobs + 1, sizeof(*jobs));
+    size_t i;
+
+    for (i = 0; i < m->njobs; i++) {
+        struct validate_job *v = &jobs[i];
+
+        v->mj = &m->jobs[i];
+        v->video = inputs_find(in, v->mj->video);
+        v->audio = v->mj->audio ? inputs_find(in, v->mj->audio) : NULL;
+        validate_plan(m, v);
+        counts[v->plan.verdict]++;
+    }
+    return jobs;
+}
+
+static void validate_free(struct validate_job *jobs, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        prep_release(&jobs[i].prep[0]);
+        prep_release(&jobs[i].prep[1]);
+        scenes_release(&jobs[i].scene);
+    }
+    free(jobs);
+}
+
+/* What the jobs that can run would bill, and cost. */
+static void validate_sum(const struct manifest *m,
+                         const struct validate_job *jobs, double *cost,
+                         double *billed)
+{
+    size_t i;
+
+    for (i = 0; i < m->njobs; i++) {
+        if (jobs[i].plan.verdict == PLAN_REJECT)
+            continue;
+        *cost += jobs[i].plan.cost;
+        *billed += jobs[i].plan.billed_seconds;
+    }
+}
+
+static const struct option validate_longopts[] = {
+    {"json", no_argument, NULL, 'J'},
+    {"conform", no_argument, NULL, 'C'},
+    {"media-jobs", required_argument, NULL, 'j'},
+    {"media-timeout", required_argument, NULL, 't'},
+    {"output-dir-ok", no_argument, NULL, 'O'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
 
 int cmd_validate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'J'},
-        {"conform", no_argument, NULL, 'C'},
-        {"media-jobs", required_argument, NULL, 'j'},
-        {"media-timeout", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct manifest m;
     struct buf errors = {0};
     struct dub_err e = {0};
     struct inputs in;
     struct media_pool *pool;
     struct validate_job *jobs;
-    int c, json = 0, conform = 0, media_jobs = opts_default_media_jobs();
+    struct opts_media med;
+    int c, json = 0, conform = 0;
     int counts[3] = {0, 0, 0};
-    double timeout = OPTS_MEDIA_TIMEOUT_MS / 1000.0, cost = 0, billed = 0;
-    size_t i;
+    double cost = 0, billed = 0;
+    unsigned flags = MANIFEST_CHECK_OUTPUT;
 
-    while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
+    opts_media_init(&med);
+    while ((c = getopt_long(argc, argv, "hj:", validate_longopts, NULL)) != -1) {
         switch (c) {
         case 'J':
             json = 1;
@@ -256,13 +359,12 @@ int cmd_validate(int argc, char **argv)
         case 'C':
             conform = 1;
             break;
-        case 'j':
-            if (opts_int("--media-jobs", optarg, 1, 256, &media_jobs) < 0)
+        case 'j': case 't':
+            if (opts_media_take(c, optarg, &med) < 0)
                 return EXIT_USAGE;
             break;
-        case 't':
-            if (opts_double("--media-timeout", optarg, 0.1, 86400, &timeout) < 0)
-                return EXIT_USAGE;
+        case 'O':
+            flags &= ~MANIFEST_CHECK_OUTPUT;
             break;
         case 'h':
             validate_usage(stdout);
@@ -276,7 +378,7 @@ int cmd_validate(int argc, char **argv)
         validate_usage(stderr);
         return EXIT_USAGE;
     }
-    if (manifest_load(argv[optind], &m, &errors, &e) < 0) {
+    if (manifest_load_flags(argv[optind], flags, &m, &errors, &e) < 0) {
         fputs(errors.data ? errors.data : "", stderr);
         fprintf(stderr, "dubbatch: %s; nothing was run\n", e.msg);
         buf_release(&errors);
@@ -286,37 +388,20 @@ int cmd_validate(int argc, char **argv)
     buf_release(&errors);
 
     inputs_collect(&in, &m);
-    pool = media_pool_new(media_jobs, (int64_t)(timeout * 1000));
-    inputs_probe(&in, pool);
+    pool = media_pool_new(med.jobs, med.timeout_ms);
+    inputs_probe(&in, pool, conform);
 
-    jobs = xcalloc(m.njobs, sizeof(*jobs));
-    for (i = 0; i < m.njobs; i++) {
-        struct validate_job *v = &jobs[i];
-
-        v->mj = &m.jobs[i];
-        v->video = inputs_find(&in, v->mj->video);
-        v->audio = v->mj->audio ? inputs_find(&in, v->mj->audio) : NULL;
-        validate_plan(&m, v);
-        counts[v->plan.verdict]++;
-    }
+    jobs = validate_jobs(&m, &in, counts);
+    validate_scenes(&m, jobs, pool);
     if (conform)
         validate_conform(&m, jobs, pool, counts);
     media_pool_free(pool);
-    for (i = 0; i < m.njobs; i++) {
-        if (jobs[i].plan.verdict == PLAN_REJECT)
-            continue;
-        cost += jobs[i].plan.cost;
-        billed += jobs[i].plan.billed_seconds;
-    }
+    validate_sum(&m, jobs, &cost, &billed);
     if (json)
         validate_print_json(&m, jobs, counts, cost, billed);
     else
         validate_print_text(&m, jobs, counts, cost, billed);
-    for (i = 0; i < m.njobs; i++) {
-        prep_release(&jobs[i].prep[0]);
-        prep_release(&jobs[i].prep[1]);
-    }
-    free(jobs);
+    validate_free(jobs, m.njobs);
     inputs_release(&in);
     manifest_release(&m);
     if (opts_close_stdout() < 0)

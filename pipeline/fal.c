@@ -1,22 +1,20 @@
 /*
- * fal: builders, parsers and the failure classification of fal's HTTP
- * protocol.  Pure; cJSON for every JSON read or written.
+ * fal: what dubbatch sends to fal (URLs, bodies), and the small JSON
+ * helpers the other parts of the protocol share (falint.h): the replies
+ * (falreply.c), comparing inputs (falmatch.c) and the retry policy
+ * (falpolicy.c).  Pure; cJSON for every JSON read or written.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "fal.h"
+#include "falint.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
-
-/* Longest text kept from a server's message: enough for fal's detail
- * lists, short enough that a proxy's error page cannot flood a log. */
-#define FAL_MAX_MESSAGE 600
-#define FAL_MAX_URL 4096
 
 /* ==== Requests ========================================================== */
 
@@ -29,7 +27,7 @@ char *fal_submit_url(const char *queue_base, const char *endpoint)
     return xasprintf("%.*s/%s", (int)n, queue_base, endpoint);
 }
 
-static char *fal_print(cJSON *o)
+char *fal_print(cJSON *o)
 {
     char *text = cJSON_PrintUnformatted(o);
 
@@ -39,26 +37,39 @@ static char *fal_print(cJSON *o)
     return text;
 }
 
-char *fal_payload_a2v(const char *video_url, const char *audio_url)
+/* Where each field an endpoint may ask for comes from. */
+static const struct {
+    const char *name;
+    size_t off;   /* in struct fal_input: a string, or the speed */
+} fal_fields[] = {
+    {"video_url", offsetof(struct fal_input, video_url)},
+    {"audio_url", offsetof(struct fal_input, audio_url)},
+    {"text", offsetof(struct fal_input, text)},
+    {"voice_id", offsetof(struct fal_input, voice_id)},
+    {"voice_language", offsetof(struct fal_input, voice_language)},
+    {"voice_speed", offsetof(struct fal_input, voice_speed)},
+};
+
+char *fal_payload(const char *const fields[6], const struct fal_input *in)
 {
     cJSON *o = cJSON_CreateObject();
+    int i;
+    size_t k;
 
-    cJSON_AddStringToObject(o, "video_url", video_url);
-    cJSON_AddStringToObject(o, "audio_url", audio_url);
-    return fal_print(o);
-}
-
-char *fal_payload_t2v(const char *video_url, const char *text,
-                      const char *voice_id, const char *voice_language,
-                      double voice_speed)
-{
-    cJSON *o = cJSON_CreateObject();
-
-    cJSON_AddStringToObject(o, "video_url", video_url);
-    cJSON_AddStringToObject(o, "text", text);
-    cJSON_AddStringToObject(o, "voice_id", voice_id);
-    cJSON_AddStringToObject(o, "voice_language", voice_language);
-    cJSON_AddNumberToObject(o, "voice_speed", round(voice_speed * 10) / 10);
+    for (i = 0; i < 6 && fields[i]; i++) {
+        for (k = 0; k < DUB_ARRAY_LEN(fal_fields); k++)
+            if (strcmp(fal_fields[k].name, fields[i]) == 0)
+                break;
+        if (k == DUB_ARRAY_LEN(fal_fields))
+            dub_fatal("no source for the payload field '%s'", fields[i]);
+        if (fal_fields[k].off == offsetof(struct fal_input, voice_speed))
+            cJSON_AddNumberToObject(o, fields[i],
+                                    round(in->voice_speed * 10) / 10);
+        else
+            cJSON_AddStringToObject(
+                o, fields[i],
+                *(const char *const *)((const char *)in + fal_fields[k].off));
+    }
     return fal_print(o);
 }
 
@@ -181,9 +192,9 @@ char *fal_listing_url(const char *api_base, const char *endpoint,
     return buf_detach(&b);
 }
 
-/* ==== Replies =========================================================== */
+/* ==== Shared by the protocol's parts ==================================== */
 
-static const char *fal_str(const cJSON *o, const char *name)
+const char *fal_str(const cJSON *o, const char *name)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
 
@@ -192,7 +203,7 @@ static const char *fal_str(const cJSON *o, const char *name)
 
 /* At most max bytes of s, with control characters made spaces: server
  * text ends up in one-line logs and messages. */
-static char *fal_text(const char *s, size_t max)
+char *fal_text(const char *s, size_t max)
 {
     char *t = xstrndup(s, max);
     char *p;
@@ -204,7 +215,7 @@ static char *fal_text(const char *s, size_t max)
 }
 
 /* A non-negative integer field within [0, max], else def. */
-static int64_t fal_int(const cJSON *o, const char *name, int64_t max,
+int64_t fal_int(const cJSON *o, const char *name, int64_t max,
                        int64_t def)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
@@ -218,24 +229,12 @@ static int64_t fal_int(const cJSON *o, const char *name, int64_t max,
 }
 
 /* A URL from a reply must be one dubbatch may fetch, and sane in size. */
-static int fal_url_ok(const char *u)
+int fal_url_ok(const char *u)
 {
     return u && strlen(u) < FAL_MAX_URL && http_url_allowed(u, NULL) == 0;
 }
 
-int fal_request_id_ok(const char *id)
-{
-    size_t n;
-
-    if (!id)
-        return 0;
-    n = strlen(id);
-    return n > 0 && n <= 128 &&
-           strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                      "0123456789._-") == n;
-}
-
-static cJSON *fal_object(const char *body, const char *what, struct dub_err *e)
+cJSON *fal_object(const char *body, const char *what, struct dub_err *e)
 {
     cJSON *o = body ? cJSON_Parse(body) : NULL;
 
@@ -245,654 +244,4 @@ static cJSON *fal_object(const char *body, const char *what, struct dub_err *e)
         return NULL;
     }
     return o;
-}
-
-int fal_parse_submit(const char *body, struct fal_handle *h,
-                     struct dub_err *e)
-{
-    cJSON *o = fal_object(body, "submit", e);
-    const char *id, *su, *ru, *cu;
-
-    memset(h, 0, sizeof(*h));
-    if (!o)
-        return -1;
-    id = fal_str(o, "request_id");
-    su = fal_str(o, "status_url");
-    ru = fal_str(o, "response_url");
-    cu = fal_str(o, "cancel_url");
-    if (!fal_request_id_ok(id) || !fal_url_ok(su) || !fal_url_ok(ru) ||
-        !fal_url_ok(cu)) {
-        cJSON_Delete(o);
-        return dub_errf(e, DUB_EPROTO,
-                        "fal's submit reply lacks a request id or usable "
-                        "status/response/cancel URLs");
-    }
-    h->request_id = xstrdup(id);
-    h->status_url = xstrdup(su);
-    h->response_url = xstrdup(ru);
-    h->cancel_url = xstrdup(cu);
-    h->queue_position = (int)fal_int(o, "queue_position", INT_MAX, 0);
-    cJSON_Delete(o);
-    return 0;
-}
-
-void fal_handle_release(struct fal_handle *h)
-{
-    free(h->request_id);
-    free(h->status_url);
-    free(h->response_url);
-    free(h->cancel_url);
-    memset(h, 0, sizeof(*h));
-}
-
-int fal_parse_status(const char *body, struct fal_status *s, struct dub_err *e)
-{
-    cJSON *o = fal_object(body, "status", e);
-    const cJSON *logs, *l, *err;
-    const char *st, *type;
-
-    memset(s, 0, sizeof(*s));
-    if (!o)
-        return -1;
-    st = fal_str(o, "status");
-    if (st && strcmp(st, "IN_QUEUE") == 0) {
-        s->state = FAL_IN_QUEUE;
-    } else if (st && strcmp(st, "IN_PROGRESS") == 0) {
-        s->state = FAL_IN_PROGRESS;
-    } else if (st && strcmp(st, "COMPLETED") == 0) {
-        s->state = FAL_COMPLETED;
-    } else {
-        /* There is no FAILED: an unknown status is a protocol error, never
-         * a reason to keep waiting (fal-protocol.md section 10). */
-        char *shown = fal_text(st ? st : "(none)", 40);
-
-        dub_errf(e, DUB_EPROTO, "fal reported an unknown status '%s'",
-                 shown);
-        free(shown);
-        cJSON_Delete(o);
-        return -1;
-    }
-    if (s->state == FAL_IN_QUEUE)
-        s->queue_position = (int)fal_int(o, "queue_position", INT_MAX, 0);
-    type = fal_str(o, "error_type");
-    if (type && *type)
-        s->error_type = fal_text(type, 64);
-    err = cJSON_GetObjectItemCaseSensitive(o, "error");
-    if (cJSON_IsString(err) && *err->valuestring)
-        s->error = fal_text(err->valuestring, FAL_MAX_MESSAGE);
-    else if (s->error_type)
-        s->error = xasprintf("failed (%s)", s->error_type);
-    else if (err && !cJSON_IsNull(err) && !cJSON_IsFalse(err))
-        /* An error fal described in a shape we do not know is still one. */
-        s->error = xstrdup("failed (an unreadable error)");
-    logs = cJSON_GetObjectItemCaseSensitive(o, "logs");
-    if (cJSON_IsArray(logs)) {
-        cJSON_ArrayForEach(l, logs) {
-            const char *msg = fal_str(l, "message");
-            const char *ts = fal_str(l, "timestamp");
-            const char *lv = fal_str(l, "level");
-            char *m, *t, *v;
-
-            if (!msg)
-                continue;
-            m = fal_text(msg, FAL_MAX_MESSAGE);
-            t = fal_text(ts ? ts : "-", 40);
-            v = fal_text(lv ? lv : "INFO", 8);
-            buf_printf(&s->logs, "%s %s %s\n", t, v, m);
-            free(m);
-            free(t);
-            free(v);
-            s->nlogs++;
-        }
-    }
-    cJSON_Delete(o);
-    return 0;
-}
-
-void fal_status_release(struct fal_status *s)
-{
-    free(s->error);
-    free(s->error_type);
-    buf_release(&s->logs);
-    memset(s, 0, sizeof(*s));
-}
-
-int fal_parse_output(const char *body, struct fal_output *out,
-                     struct dub_err *e)
-{
-    cJSON *o = fal_object(body, "result", e);
-    const cJSON *video;
-    const char *url, *ct, *fn;
-
-    memset(out, 0, sizeof(*out));
-    out->file_size = -1;
-    if (!o)
-        return -1;
-    video = cJSON_GetObjectItemCaseSensitive(o, "video");
-    url = fal_str(video, "url");
-    if (!cJSON_IsObject(video) || !fal_url_ok(url)) {
-        cJSON_Delete(o);
-        return dub_errf(e, DUB_EPROTO,
-                        "fal's result has no usable video.url");
-    }
-    out->url = xstrdup(url);
-    ct = fal_str(video, "content_type");
-    if (ct && *ct)
-        out->content_type = fal_text(ct, 100);
-    fn = fal_str(video, "file_name");
-    if (fn && *fn)
-        out->file_name = fal_text(fn, 255);
-    out->file_size = fal_int(video, "file_size", INT64_C(1) << 50, -1);
-    cJSON_Delete(o);
-    return 0;
-}
-
-void fal_output_release(struct fal_output *o)
-{
-    free(o->url);
-    free(o->content_type);
-    free(o->file_name);
-    memset(o, 0, sizeof(*o));
-    o->file_size = -1;
-}
-
-int fal_parse_result(const char *body, char **video_url, int64_t *size,
-                     struct dub_err *e)
-{
-    struct fal_output o;
-
-    *video_url = NULL;
-    *size = -1;
-    if (fal_parse_output(body, &o, e) < 0)
-        return -1;
-    *video_url = o.url;
-    *size = o.file_size;
-    o.url = NULL;
-    fal_output_release(&o);
-    return 0;
-}
-
-int fal_parse_initiate(const char *body, char **upload_url, char **file_url,
-                       struct dub_err *e)
-{
-    cJSON *o = fal_object(body, "upload", e);
-    const char *up, *fu;
-
-    *upload_url = *file_url = NULL;
-    if (!o)
-        return -1;
-    up = fal_str(o, "upload_url");
-    fu = fal_str(o, "file_url");
-    if (!fal_url_ok(up) || !fal_url_ok(fu)) {
-        cJSON_Delete(o);
-        return dub_errf(e, DUB_EPROTO,
-                        "fal's upload reply lacks usable upload_url/file_url");
-    }
-    *upload_url = xstrdup(up);
-    *file_url = xstrdup(fu);
-    cJSON_Delete(o);
-    return 0;
-}
-
-int fal_parse_part(const char *body, const char *etag_header, char **etag,
-                   struct dub_err *e)
-{
-    cJSON *o = body && *body ? cJSON_Parse(body) : NULL;
-    const char *t = fal_str(o, "etag");
-
-    *etag = NULL;
-    if (t && *t && strlen(t) < 256)
-        *etag = xstrdup(t);
-    cJSON_Delete(o);
-    if (!*etag && etag_header && *etag_header) {
-        const char *h = etag_header;
-
-        /* A weak validator or quotes are not part of the tag itself. */
-        if (strncmp(h, "W/", 2) == 0)
-            h += 2;
-        h += *h == '"';
-        *etag = xstrndup(h, strcspn(h, "\""));
-    }
-    if (!*etag || !**etag) {
-        free(*etag);
-        *etag = NULL;
-        return dub_errf(e, DUB_EPROTO, "an upload part's reply has no etag");
-    }
-    return 0;
-}
-
-/* A copy of j with every object's keys sorted, so equal inputs print the
- * same whatever order fal stored them in. */
-static cJSON *fal_canonical(const cJSON *j)
-{
-    cJSON *out, *it;
-
-    if (cJSON_IsArray(j)) {
-        out = cJSON_CreateArray();
-        cJSON_ArrayForEach(it, j)
-            cJSON_AddItemToArray(out, fal_canonical(it));
-        return out;
-    }
-    if (!cJSON_IsObject(j))
-        return cJSON_Duplicate(j, 1);
-    out = cJSON_CreateObject();
-    for (;;) {
-        const cJSON *least = NULL;
-
-        cJSON_ArrayForEach(it, j)
-            if (!cJSON_GetObjectItemCaseSensitive(out, it->string) &&
-                (!least || strcmp(it->string, least->string) < 0))
-                least = it;
-        if (!least)
-            break;
-        cJSON_AddItemToObject(out, least->string, fal_canonical(least));
-    }
-    return out;
-}
-
-static char *fal_canonical_text(const cJSON *j)
-{
-    return fal_print(fal_canonical(j));
-}
-
-int fal_input_equal(const char *a, const char *b)
-{
-    cJSON *x = cJSON_Parse(a), *y = cJSON_Parse(b);
-    char *cx, *cy;
-    int eq;
-
-    if (!x || !y) {
-        cJSON_Delete(x);
-        cJSON_Delete(y);
-        return 0;
-    }
-    cx = fal_canonical_text(x);
-    cy = fal_canonical_text(y);
-    eq = strcmp(cx, cy) == 0;
-    free(cx);
-    free(cy);
-    cJSON_Delete(x);
-    cJSON_Delete(y);
-    return eq;
-}
-
-int fal_input_matches(const char *ours, const char *listed)
-{
-    cJSON *x = cJSON_Parse(ours), *y = cJSON_Parse(listed);
-    const cJSON *it, *fields;
-    int eq = cJSON_IsObject(x) && cJSON_IsObject(y) &&
-             cJSON_GetArraySize(x) > 0;
-
-    fields = eq ? x : NULL;
-    cJSON_ArrayForEach(it, fields) {
-        const cJSON *other = cJSON_GetObjectItemCaseSensitive(y, it->string);
-        char *a, *b;
-
-        if (!other) {
-            eq = 0;
-            break;
-        }
-        a = fal_canonical_text(it);
-        b = fal_canonical_text(other);
-        eq = strcmp(a, b) == 0;
-        free(a);
-        free(b);
-        if (!eq)
-            break;
-    }
-    cJSON_Delete(x);
-    cJSON_Delete(y);
-    return eq;
-}
-
-int fal_parse_listing(const char *body, struct fal_listing *l,
-                      struct dub_err *e)
-{
-    cJSON *o = fal_object(body, "listing", e);
-    const cJSON *items, *it, *more;
-    const char *cursor;
-
-    memset(l, 0, sizeof(*l));
-    if (!o)
-        return -1;
-    items = cJSON_GetObjectItemCaseSensitive(o, "items");
-    if (!cJSON_IsArray(items))
-        items = cJSON_GetObjectItemCaseSensitive(o, "requests");
-    if (!cJSON_IsArray(items))
-        items = cJSON_GetObjectItemCaseSensitive(o, "data");
-    if (!cJSON_IsArray(items)) {
-        cJSON_Delete(o);
-        return dub_errf(e, DUB_EPROTO, "fal's listing has no items");
-    }
-    l->items = xcalloc((size_t)cJSON_GetArraySize(items) + 1,
-                       sizeof(*l->items));
-    cJSON_ArrayForEach(it, items) {
-        const char *id = fal_str(it, "request_id");
-        const char *st = fal_str(it, "status");
-        const cJSON *input = cJSON_GetObjectItemCaseSensitive(it,
-                                                              "json_input");
-        cJSON *parsed = NULL;
-        struct fal_listed *x;
-
-        if (!fal_request_id_ok(id))
-            continue;
-        x = &l->items[l->n++];
-        x->request_id = xstrdup(id);
-        x->status = fal_text(st ? st : "", 32);
-        /* Some stores keep the input as JSON text rather than an object. */
-        if (cJSON_IsString(input)) {
-            parsed = cJSON_Parse(input->valuestring);
-            input = parsed;
-        }
-        if (cJSON_IsObject(input))
-            x->json_input = fal_canonical_text(input);
-        cJSON_Delete(parsed);
-    }
-    more = cJSON_GetObjectItemCaseSensitive(o, "has_more");
-    l->has_more = cJSON_IsTrue(more);
-    cursor = fal_str(o, "next_cursor");
-    if (cursor && *cursor && strlen(cursor) <= 1024)
-        l->next_cursor = xstrdup(cursor);
-    if (l->has_more && !l->next_cursor) {
-        fal_listing_release(l);
-        cJSON_Delete(o);
-        return dub_errf(e, DUB_EPROTO,
-                        "fal's listing says there is more but gives no "
-                        "usable cursor");
-    }
-    cJSON_Delete(o);
-    return 0;
-}
-
-void fal_listing_release(struct fal_listing *l)
-{
-    int i;
-
-    for (i = 0; i < l->n; i++) {
-        free(l->items[i].request_id);
-        free(l->items[i].status);
-        free(l->items[i].json_input);
-    }
-    free(l->items);
-    free(l->next_cursor);
-    memset(l, 0, sizeof(*l));
-}
-
-enum fal_cancel fal_parse_cancel(const struct http_resp *r)
-{
-    cJSON *o;
-    const char *st;
-    const cJSON *ok;
-    enum fal_cancel c = FAL_CANCEL_FAILED;
-
-    if (r->transport_failed)
-        return FAL_CANCEL_FAILED;
-    o = r->body.len ? cJSON_Parse(r->body.data) : NULL;
-    st = fal_str(o, "status");
-    ok = cJSON_GetObjectItemCaseSensitive(o, "success");
-    if (r->status >= 200 && r->status < 300) {
-        /* JS counts any 2xx as done; only an explicit "no" says else. */
-        if (st && strcmp(st, "ALREADY_COMPLETED") == 0)
-            c = FAL_CANCEL_DONE;
-        else if (st && strcmp(st, "NOT_FOUND") == 0)
-            c = FAL_CANCEL_GONE;
-        else if (!cJSON_IsFalse(ok))
-            c = FAL_CANCEL_REQUESTED;
-    } else if (r->status == 400 && st &&
-               strcmp(st, "ALREADY_COMPLETED") == 0) {
-        c = FAL_CANCEL_DONE;
-    } else if (r->status == 404) {
-        c = FAL_CANCEL_GONE;
-    }
-    cJSON_Delete(o);
-    return c;
-}
-
-/* ==== Failures ========================================================== */
-
-static const char *const fal_op_names[] = {
-    "submit", "status", "result", "cancel", "upload initiate", "upload",
-    "download", "request listing",
-};
-
-/* Request/infrastructure error types fal's docs mark retryable (4.1). */
-static int fal_infra_retryable(const char *type)
-{
-    static const char *const retryable[] = {
-        "request_timeout", "startup_timeout", "runner_scheduling_failure",
-        "runner_connection_timeout", "runner_disconnected",
-        "runner_connection_refused", "runner_connection_error",
-        "runner_incomplete_response", "runner_server_error",
-    };
-    size_t i;
-
-    for (i = 0; type && i < DUB_ARRAY_LEN(retryable); i++)
-        if (strcmp(type, retryable[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* Appends server text, bounded and on one line. */
-static void fal_words_add(struct buf *b, const char *s, size_t max)
-{
-    char *t = fal_text(s, max);
-
-    buf_puts(b, t);
-    free(t);
-}
-
-/* One entry of a detail list: "loc: msg (type)", loc without "body". */
-static void fal_detail_item(struct buf *b, const cJSON *d)
-{
-    const cJSON *loc = cJSON_GetObjectItemCaseSensitive(d, "loc"), *p;
-    const char *msg = fal_str(d, "msg"), *t = fal_str(d, "type");
-    int k = 0;
-
-    if (cJSON_IsString(d)) {
-        fal_words_add(b, d->valuestring, FAL_MAX_MESSAGE);
-        return;
-    }
-    if (!cJSON_IsArray(loc))
-        loc = NULL;
-    cJSON_ArrayForEach(p, loc) {
-        /* "body" says nothing a person needs. */
-        if (cJSON_IsString(p) && strcmp(p->valuestring, "body") != 0) {
-            buf_puts(b, k++ ? "." : "");
-            fal_words_add(b, p->valuestring, 40);
-        } else if (cJSON_IsNumber(p)) {
-            buf_printf(b, "%s%d", k++ ? "." : "", p->valueint);
-        }
-    }
-    if (k)
-        buf_puts(b, ": ");
-    fal_words_add(b, msg ? msg : "invalid", FAL_MAX_MESSAGE);
-    if (t) {
-        buf_puts(b, " (");
-        fal_words_add(b, t, 60);
-        buf_puts(b, ")");
-    }
-}
-
-/* fal's own words from an error body: a detail string, a detail list, a
- * flat {detail, error_type}, or what kind of reply it was. */
-static void fal_error_words(const struct http_resp *r, struct buf *b)
-{
-    cJSON *o = r->body.len && !r->truncated ? cJSON_Parse(r->body.data)
-                                            : NULL;
-    const cJSON *detail = cJSON_GetObjectItemCaseSensitive(o, "detail");
-    const char *type = fal_str(o, "error_type");
-    /* Other shapes seen: {"message"}, {"error"}, a cancel's {"status"}. */
-    const char *other = fal_str(o, "message");
-    int listed = 0;
-
-    if (!other)
-        other = fal_str(o, "error");
-    if (!other)
-        other = fal_str(o, "status");
-
-    if (r->truncated) {
-        buf_printf(b, "a reply larger than %lld bytes from %s",
-                   (long long)r->bytes, r->origin[0] ? r->origin : "fal");
-    } else if (!o) {
-        if (!r->body.len) {
-            buf_puts(b, "empty reply");
-        } else {
-            /* A proxy's or load balancer's page: say what it was, not
-             * what it said. */
-            buf_puts(b, "non-JSON reply (");
-            fal_words_add(b, r->content_type[0] ? r->content_type
-                                                : "no content type", 60);
-            buf_printf(b, ", %zu bytes) from %s", r->body.len,
-                       r->origin[0] ? r->origin : "the server");
-        }
-    } else if (cJSON_IsString(detail) && *detail->valuestring) {
-        fal_words_add(b, detail->valuestring, FAL_MAX_MESSAGE);
-    } else if (cJSON_IsArray(detail) && cJSON_GetArraySize(detail) > 0) {
-        const cJSON *d;
-        int n = 0;
-
-        cJSON_ArrayForEach(d, detail) {
-            if (n++)
-                buf_puts(b, "; ");
-            if (b->len > FAL_MAX_MESSAGE) {
-                buf_printf(b, "and %d more",
-                           cJSON_GetArraySize(detail) - n + 1);
-                break;
-            }
-            fal_detail_item(b, d);
-        }
-        listed = 1;
-    } else if (other) {
-        fal_words_add(b, other, FAL_MAX_MESSAGE);
-    } else {
-        buf_puts(b, cJSON_IsObject(o) ? "error with no detail"
-                                      : "unexpected JSON reply");
-    }
-    if (!type && r->error_type[0])
-        type = r->error_type;
-    if (type && !listed) {
-        buf_puts(b, " (");
-        fal_words_add(b, type, 60);
-        buf_puts(b, ")");
-    }
-    cJSON_Delete(o);
-}
-
-/* The error type from the body, else fal's header; NULL when neither. */
-static char *fal_error_type(const struct http_resp *r)
-{
-    cJSON *o = r->body.len && !r->truncated ? cJSON_Parse(r->body.data)
-                                            : NULL;
-    const char *t = fal_str(o, "error_type");
-    char *type = t ? xstrndup(t, 64)
-                   : r->error_type[0] ? xstrdup(r->error_type) : NULL;
-
-    cJSON_Delete(o);
-    return type;
-}
-
-static enum fal_verdict fal_verdict_of(enum fal_op op,
-                                       const struct http_resp *r)
-{
-    int s = r->status;
-    enum fal_verdict v;
-    char *type;
-
-    if (r->transport_failed && !(r->truncated && s)) {
-        if (r->refused)
-            return FAL_FATAL;
-        /* A submit whose body may have arrived cannot be repeated
-         * blindly: fal has no idempotency key (design.md section 4). */
-        return op == FAL_OP_SUBMIT && r->maybe_sent ? FAL_UNKNOWN
-                                                    : FAL_RETRY;
-    }
-    if (s >= 200 && s < 300) {
-        /* A success too large to read: a submit's job exists; a file over
-         * its cap would be as large again, and a status carrying every
-         * log line so far only grows; other JSON replies may shrink. */
-        if (op == FAL_OP_SUBMIT)
-            return FAL_UNKNOWN;
-        return op == FAL_OP_DOWNLOAD || op == FAL_OP_STATUS ? FAL_FATAL
-                                                            : FAL_RETRY;
-    }
-    /* fal's start deadline passed: trying again would pass it again. */
-    if (s == 504 && strcmp(r->timeout_type, "user") == 0)
-        return FAL_FATAL;
-    if (op == FAL_OP_SUBMIT) {
-        /* Refused before it was queued: a 429, or an ingress 503 that
-         * never reached fal (no fal request id).  Any other 5xx (or 408)
-         * may come after fal queued the job. */
-        if (s == 429 || (s == 503 && !r->request_id[0]))
-            return FAL_RETRY;
-        return s >= 500 || s == 408 ? FAL_UNKNOWN : FAL_FATAL;
-    }
-    if (s == 408 || s == 429 || s == 502 || s == 503 || s == 504)
-        return FAL_RETRY;
-    if (s != 500)
-        return FAL_FATAL;
-    if (op == FAL_OP_STATUS || op == FAL_OP_LIST)
-        return FAL_RETRY;
-    type = fal_error_type(r);
-    v = fal_infra_retryable(type) ? FAL_RETRY : FAL_FATAL;
-    free(type);
-    return v;
-}
-
-enum fal_verdict fal_classify(enum fal_op op, const struct http_resp *r,
-                              struct dub_err *err)
-{
-    struct dub_err scratch, *e = err ? err : &scratch;
-    const char *name = fal_op_names[op];
-    enum fal_verdict v;
-    struct buf words = {0};
-    int s = r->status;
-
-    if (!r->transport_failed && s >= 200 && s < 300)
-        return FAL_OK;
-    v = fal_verdict_of(op, r);
-    if (r->transport_failed && !(r->truncated && s)) {
-        dub_errf(e, DUB_ENET, "fal %s: %s%s", name, r->err,
-                 v == FAL_UNKNOWN ? " (the request may have arrived: not "
-                                    "sent again)"
-                                  : "");
-        e->retryable = v == FAL_RETRY;
-        return v;
-    }
-    if (s >= 300 && s < 400)
-        buf_printf(&words, "a redirect, not followed (to keep the key "
-                           "from another host)");
-    else
-        fal_error_words(r, &words);
-    dub_errf(e, s == 422 ? DUB_EMODEL : DUB_EHTTP,
-             "fal %s: HTTP %d: %s%s%s%s%s", name, s, words.data,
-             r->request_id[0] ? " [request " : "", r->request_id,
-             r->request_id[0] ? "]" : "",
-             v == FAL_UNKNOWN ? " (the request may have arrived: not sent "
-                                "again)"
-                              : "");
-    e->retryable = v == FAL_RETRY;
-    e->http_status = s;
-    buf_release(&words);
-    return v;
-}
-
-int64_t fal_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, double u)
-{
-    double d = (double)base_ms * pow(2.0, attempt > 30 ? 30 : attempt);
-
-    if (d > (double)cap_ms)
-        d = (double)cap_ms;
-    if (!(u >= 0.0) || u >= 1.0)
-        u = 0.5;
-    return (int64_t)(d * (0.75 + 0.5 * u));
-}
-
-int64_t fal_retry_after_ms(const struct http_resp *r, int64_t cap_ms)
-{
-    long secs;
-
-    if (!r->retry_after[0] ||
-        util_parse_long(r->retry_after, 0, 86400, &secs) < 0)
-        return -1;
-    return (int64_t)secs * 1000 > cap_ms ? cap_ms : (int64_t)secs * 1000;
 }

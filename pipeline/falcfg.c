@@ -64,15 +64,16 @@ static int falcfg_key_file(const char *path, char **key, struct dub_err *e)
     int fd, rc;
 
     /* One open file is checked and read, so the file judged private is
-     * the file read. */
-    fd = open(path, O_RDONLY | O_NOCTTY);
+     * the file read; O_NONBLOCK so a FIFO fails the check instead of
+     * waiting for a writer. */
+    fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return dub_errf(e, DUB_EUSAGE, "cannot read the key file '%s': %s",
                         path, strerror(errno));
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return dub_errf(e, DUB_EUSAGE, "the key file '%s' is not a file",
-                        path);
+        return dub_errf(e, DUB_EUSAGE,
+                        "the key file '%s' is not a regular file", path);
     }
     if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
         close(fd);
@@ -121,8 +122,10 @@ static int falcfg_url(const char *flag, const char *env, const char *def,
 
     if (!v || !*v)
         v = def;
-    if (http_url_allowed(v, e) < 0)
+    if (http_base_allowed(v, e) < 0)
         return dub_err_prefix(e, "%s", flag ? "fal base URL flag" : env);
+    if (util_starts_with(v, "http://"))
+        http_allow_loopback();
     /* Paths are appended to a base: a query or fragment would swallow
      * them. */
     if (strpbrk(v, "?#"))

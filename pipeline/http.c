@@ -48,7 +48,7 @@ struct http_xfer {
     size_t max_body;     /* memory cap */
     int64_t max_file;    /* download cap */
     FILE *download;
-    int write_errno;     /* the download file could not be written */
+    int64_t expect_size;
     struct http_resp resp;
     http_done_fn *done;
     void *arg;
@@ -126,7 +126,16 @@ static int http_is_loopback(const char *host)
     return 0;
 }
 
-int http_url_allowed(const char *url, struct dub_err *e)
+/* Loopback http is trusted only when the user pointed fal itself there;
+ * process-wide, as curl's global set-up is. */
+static int http_loopback_ok;
+
+void http_allow_loopback(void)
+{
+    http_loopback_ok = 1;
+}
+
+static int http_allowed(const char *url, int loopback, struct dub_err *e)
 {
     char origin[512], host[256];
 
@@ -135,12 +144,28 @@ int http_url_allowed(const char *url, struct dub_err *e)
                         url ? url : "(none)");
     if (util_starts_with(origin, "https://"))
         return 0;
-    if (util_starts_with(origin, "http://") && http_is_loopback(host))
-        return 0;
+    if (util_starts_with(origin, "http://") && http_is_loopback(host)) {
+        if (loopback)
+            return 0;
+        return dub_errf(e, DUB_EUSAGE,
+                        "refusing '%.200s': http:// to loopback is taken "
+                        "only when fal's own URLs are loopback http",
+                        url);
+    }
     return dub_errf(e, DUB_EUSAGE,
                     "refusing '%.200s': only https:// (or http:// to "
                     "loopback) is allowed",
                     url);
+}
+
+int http_url_allowed(const char *url, struct dub_err *e)
+{
+    return http_allowed(url, http_loopback_ok, e);
+}
+
+int http_base_allowed(const char *url, struct dub_err *e)
+{
+    return http_allowed(url, 1, e);
 }
 
 /* Parses url with libcurl's own URL parser; 0 when it has no usable
@@ -260,7 +285,7 @@ static size_t http_write(char *p, size_t size, size_t n, void *arg)
         }
         x->resp.bytes += (int64_t)len;
         if (fwrite(p, 1, len, x->download) != len) {
-            x->write_errno = errno ? errno : EIO;
+            x->resp.write_errno = errno ? errno : EIO;
             return 0;
         }
         return len;
@@ -305,21 +330,20 @@ static const struct {
      sizeof(((struct http_resp *)0)->retry_after)},
 };
 
-static size_t http_header(char *p, size_t size, size_t n, void *arg)
+void http_header_line(struct http_resp *r, const char *p, size_t len)
 {
-    struct http_xfer *x = arg;
-    size_t len = size * n, i;
+    size_t i;
 
     /* A new status line (after a redirect, a 100 Continue or a proxy's
      * CONNECT reply): headers seen so far belonged to another reply. */
     if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
         for (i = 0; i < DUB_ARRAY_LEN(http_kept); i++)
-            *((char *)&x->resp + http_kept[i].off) = '\0';
-        return len;
+            *((char *)r + http_kept[i].off) = '\0';
+        return;
     }
     for (i = 0; i < DUB_ARRAY_LEN(http_kept); i++) {
         size_t nl = strlen(http_kept[i].name), k;
-        char *dst = (char *)&x->resp + http_kept[i].off;
+        char *dst = (char *)r + http_kept[i].off;
         const char *v, *end;
 
         if (len <= nl || strncasecmp(p, http_kept[i].name, nl) != 0)
@@ -337,7 +361,14 @@ static size_t http_header(char *p, size_t size, size_t n, void *arg)
             if ((unsigned char)dst[k] < 0x20 || dst[k] == 0x7f)
                 dst[k] = '?';
     }
-    return len;
+}
+
+static size_t http_header(char *p, size_t size, size_t n, void *arg)
+{
+    struct http_xfer *x = arg;
+
+    http_header_line(&x->resp, p, size * n);
+    return size * n;
 }
 
 /* ==== Transfers ========================================================= */
@@ -413,6 +444,7 @@ int http_start(struct http *h, const struct http_req *req, http_done_fn *done,
     x->max_body = req->max_body ? req->max_body : HTTP_MAX_BODY;
     x->max_file = req->max_body ? (int64_t)req->max_body : HTTP_MAX_DOWNLOAD;
     x->download = req->download;
+    x->expect_size = req->expect_size;
     snprintf(x->resp.origin, sizeof(x->resp.origin), "%s", origin);
     c = x->easy = curl_easy_init();
     if (!c) {
@@ -573,6 +605,16 @@ static void http_finish(struct http *h, struct http_xfer *x, CURLcode rc,
     x->resp.status = (int)status;
     if (rc == CURLE_FILESIZE_EXCEEDED)
         x->resp.truncated = 1;
+    /* A download that stops early without breaking HTTP (no length, a
+     * connection closed at a chunk boundary) is caught by its announced
+     * size: it was cut short, like any reset mid-body. */
+    if (rc == CURLE_OK && !aborted && x->download && status / 100 == 2 &&
+        x->expect_size > 0 && x->resp.bytes != x->expect_size) {
+        snprintf(x->errbuf, sizeof(x->errbuf),
+                 "body cut short: %lld of %lld bytes",
+                 (long long)x->resp.bytes, (long long)x->expect_size);
+        rc = CURLE_PARTIAL_FILE;
+    }
     if (rc != CURLE_OK || aborted) {
         x->resp.transport_failed = 1;
         x->resp.aborted = aborted;
@@ -587,10 +629,10 @@ static void http_finish(struct http *h, struct http_xfer *x, CURLcode rc,
                      "reply body larger than %lld bytes",
                      x->download ? (long long)x->max_file
                                  : (long long)x->max_body);
-        else if (x->write_errno)
+        else if (x->resp.write_errno)
             snprintf(x->resp.err, sizeof(x->resp.err),
                      "cannot write the downloaded file: %s",
-                     strerror(x->write_errno));
+                     strerror(x->resp.write_errno));
         else
             snprintf(x->resp.err, sizeof(x->resp.err), "%s",
                      x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
@@ -681,4 +723,9 @@ void http_free(struct http *h)
         free(h->key);
     }
     free(h);
+}
+
+const char *http_library_version(void)
+{
+    return curl_version();
 }

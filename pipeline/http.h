@@ -72,11 +72,16 @@ struct http_req {
     const char *upload_path;    /* file body: [upload_off, +upload_len) */
     int64_t upload_off, upload_len;
     FILE *download;             /* a 2xx body is streamed here */
+    int64_t expect_size;        /* a download's size as the server
+                                   announced it elsewhere (fal's
+                                   file_size); fewer bytes is a body cut
+                                   short.  0: not known */
     size_t max_body;            /* memory cap (0: HTTP_MAX_BODY), or the
                                    download cap (0: HTTP_MAX_DOWNLOAD) */
     int auth;                   /* send the key (fal API origins only) */
     long timeout_ms;            /* whole transfer; 0: 60 s, none for files */
     const char *extra_header;   /* one more "Name: value", or NULL */
+    const char *who;            /* the job it is for, in log lines; or NULL */
     int once;                   /* a non-idempotent request: see below */
 };
 
@@ -95,6 +100,8 @@ struct http_resp {
     int refused;                /* libcurl would not go where it was sent
                                    (a redirect to http://, too many
                                    redirects): the same again fails again */
+    int write_errno;            /* the download could not be written
+                                   here (ENOSPC, EROFS, ...) */
     char err[256];              /* transport failure, in words (no key) */
     char origin[160];           /* scheme://host[:port] asked, for messages */
     struct buf body;            /* memory body, always NUL-terminated; for
@@ -117,10 +124,27 @@ struct http *http_new(const struct http_config *cfg, struct dub_err *e);
 void http_free(struct http *h);
 
 /*
- * 0 when url is one dubbatch may fetch (https, or http to loopback), with
- * no user name or password in it.  Pure: usable before http_new().
+ * 0 when url is one dubbatch may fetch (https, or http to loopback once
+ * http_allow_loopback() was called), with no user name or password in it.
+ * Usable before http_new().
  */
 int http_url_allowed(const char *url, struct dub_err *e);
+/* As http_url_allowed(), but http to loopback is always fine: for fal's
+ * base URLs, which the user sets (the fake server is one). */
+int http_base_allowed(const char *url, struct dub_err *e);
+/* From now on http to a loopback address is as good as https.  falcfg.c
+ * calls it when a configured base URL is itself loopback http (the test
+ * setup); otherwise a reply pointing at http://127.0.0.1 is refused. */
+void http_allow_loopback(void);
+
+/*
+ * One reply header line into r, as libcurl hands it over: len bytes, not
+ * NUL-terminated, CRLF included.  A status line ("HTTP/...") forgets the
+ * headers kept so far (they were a redirect's or a 100 Continue's); a
+ * header of struct http_resp is kept trimmed, cut to its field and with
+ * control characters made '?'; any other line is ignored.  Pure.
+ */
+void http_header_line(struct http_resp *r, const char *line, size_t len);
 
 /* Starts a transfer; -1 and e when the request is refused (a URL that is
  * not allowed, an upload file that cannot be opened). */
@@ -144,5 +168,8 @@ int http_pending(const struct http *h);
  * have left).  Transfers that callbacks start meanwhile keep running.
  */
 void http_abort_all(struct http *h);
+
+/* libcurl's version and its TLS library, for dubbatch doctor. */
+const char *http_library_version(void);
 
 #endif

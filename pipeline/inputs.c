@@ -57,12 +57,24 @@ static void inputs_done(void *arg, const struct wire_reply *r)
     f->ok = 1;
 }
 
-void inputs_probe(struct inputs *in, struct media_pool *pool)
+static void inputs_hashed(void *arg, const struct wire_reply *r)
+{
+    struct inputs_file *f = arg;
+
+    if (r->ok)
+        memcpy(f->sha256, r->sha256, sizeof(f->sha256));
+}
+
+void inputs_probe(struct inputs *in, struct media_pool *pool, int hash)
 {
     size_t i;
 
     for (i = 0; i < in->n; i++)
         media_probe(pool, in->files[i].path, inputs_done, &in->files[i]);
+    media_pool_drain(pool);
+    for (i = 0; hash && i < in->n; i++)
+        if (in->files[i].ok && !util_starts_with(in->files[i].path, "https://"))
+            media_hash(pool, in->files[i].path, inputs_hashed, &in->files[i]);
     media_pool_drain(pool);
 }
 

@@ -18,6 +18,7 @@ struct inputs_file {
     int ok;             /* probed */
     struct facts facts; /* when ok */
     struct dub_err err; /* when not */
+    char sha256[65];    /* its content, when asked and readable ("" else) */
 };
 
 struct inputs {
@@ -27,8 +28,10 @@ struct inputs {
 
 /* Collects the manifest's distinct video and audio paths. */
 void inputs_collect(struct inputs *in, const struct manifest *m);
-/* Probes every file through pool; returns when all are done. */
-void inputs_probe(struct inputs *in, struct media_pool *pool);
+/* Probes every file through pool, and with hash also hashes each one that
+ * probed (the content is what names work and its uploads); returns when
+ * all are done. */
+void inputs_probe(struct inputs *in, struct media_pool *pool, int hash);
 /* The entry for path, or NULL. */
 const struct inputs_file *inputs_find(const struct inputs *in,
                                       const char *path);

@@ -15,15 +15,19 @@ static const char *const job_names[JOB_NSTATES] = {
 
 /*
  * Forward moves only, plus the ends every state can reach.  A job may also
- * restart from NEW when its inputs or settings changed (the fingerprint),
- * which the runner does by creating it afresh, not by a transition.
+ * start over from NEW (its inputs or settings changed, or a new attempt),
+ * which state.c does by restarting the record, not by a transition.
  * QUEUED and RUNNING go back and forth as fal reports them.  There is no
  * way to QUEUED that skips the durable SUBMITTING record, and SUBMITTING
- * returns to UPLOADED only when reconciliation has proved that fal never
- * created the request, so submitting again cannot pay twice.
+ * returns to UPLOADED only when it is proved that fal never created the
+ * request (a complete listing without it, or every try refused before it
+ * reached fal), so submitting again cannot pay twice.  A verified result
+ * lost before delivery is fetched again (DOWNLOADED -> COMPLETED).  A job
+ * served by an identical job's request is done with it, having sent
+ * nothing of its own (NEW -> DONE).
  */
 static const unsigned job_next[JOB_NSTATES] = {
-    [JOB_NEW] = B(JOB_PROBED),
+    [JOB_NEW] = B(JOB_PROBED) | B(JOB_DONE),
     [JOB_PROBED] = B(JOB_CONFORMED),
     [JOB_CONFORMED] = B(JOB_UPLOADED),
     [JOB_UPLOADED] = B(JOB_SUBMITTING),
@@ -32,7 +36,7 @@ static const unsigned job_next[JOB_NSTATES] = {
     [JOB_QUEUED] = B(JOB_RUNNING) | B(JOB_COMPLETED),
     [JOB_RUNNING] = B(JOB_QUEUED) | B(JOB_COMPLETED),
     [JOB_COMPLETED] = B(JOB_DOWNLOADED),
-    [JOB_DOWNLOADED] = B(JOB_DONE),
+    [JOB_DOWNLOADED] = B(JOB_DONE) | B(JOB_COMPLETED),
 };
 
 const char *job_state_name(enum job_state s)
@@ -53,15 +57,22 @@ int job_state_parse(const char *name, enum job_state *out)
     return -1;
 }
 
+/* Groups of states, as sets rather than ranges of the enum. */
+#define JOB_FINAL (B(JOB_DONE) | B(JOB_REJECTED) | B(JOB_FAILED) |           \
+                   B(JOB_SKIPPED) | B(JOB_CANCELLED))
+#define JOB_REMOTE (B(JOB_SUBMITTING) | B(JOB_QUEUED) | B(JOB_RUNNING) |     \
+                    B(JOB_COMPLETED))
+#define JOB_UNSENT (B(JOB_NEW) | B(JOB_PROBED) | B(JOB_CONFORMED) |          \
+                    B(JOB_UPLOADED))
+
 int job_is_final(enum job_state s)
 {
-    return s == JOB_DONE || s == JOB_REJECTED || s == JOB_FAILED ||
-           s == JOB_SKIPPED || s == JOB_CANCELLED;
+    return (unsigned)s < JOB_NSTATES && (JOB_FINAL & B(s));
 }
 
 int job_is_remote(enum job_state s)
 {
-    return s >= JOB_SUBMITTING && s <= JOB_COMPLETED;
+    return (unsigned)s < JOB_NSTATES && (JOB_REMOTE & B(s));
 }
 
 int job_can_move(enum job_state from, enum job_state to)
@@ -72,10 +83,10 @@ int job_can_move(enum job_state from, enum job_state to)
         return 0;
     /* Rejection means nothing was spent: only before anything is sent. */
     if (to == JOB_REJECTED)
-        return from <= JOB_CONFORMED;
+        return (JOB_UNSENT & ~B(JOB_UPLOADED) & B(from)) != 0;
     /* A job at fal is not skipped: it is already paid for. */
     if (to == JOB_SKIPPED)
-        return from <= JOB_UPLOADED;
+        return (JOB_UNSENT & B(from)) != 0;
     if (to == JOB_FAILED || to == JOB_CANCELLED)
         return 1;
     return (job_next[from] & B(to)) != 0;

@@ -24,7 +24,7 @@ int lock_take(const char *output_dir, pid_t *holder, struct dub_err *e)
     *holder = 0;
     if (util_mkdirs(dir, e) < 0)
         goto out;
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
         dub_errf(e, DUB_EIO, "cannot open '%s': %s", path, strerror(errno));
         goto out;

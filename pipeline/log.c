@@ -12,7 +12,6 @@
 
 static enum log_level log_min = LOG_INFO;
 static enum log_format log_fmt = LOG_TEXT;
-static FILE *log_stream;
 
 static const char *const log_names[] = {"debug", "info", "warn", "error"};
 
@@ -25,11 +24,6 @@ void log_setup(enum log_level min, enum log_format fmt)
 int log_enabled(enum log_level level)
 {
     return level >= log_min && level < LOG_QUIET;
-}
-
-void log_set_stream(FILE *f)
-{
-    log_stream = f;
 }
 
 /* Control characters would let a file name or a server message forge log
@@ -59,14 +53,15 @@ static void log_json_string(struct buf *b, const char *s)
     buf_puts(b, "\"");
 }
 
-void log_write(enum log_level level, const char *job, const char *fmt, ...)
+/* One line: in JSON the job, its state and the event are fields of their
+ * own, so a collector can select on them; in text they lead the line. */
+static void log_line(enum log_level level, const char *job, const char *state,
+                     const char *event, const char *fmt, va_list ap)
 {
     struct buf line = {0};
     char *msg, ts[32];
-    va_list ap;
     int n;
 
-    va_start(ap, fmt);
     {
         va_list cp;
 
@@ -76,7 +71,6 @@ void log_write(enum log_level level, const char *job, const char *fmt, ...)
     }
     msg = xmalloc(n > 0 ? (size_t)n + 1 : 1);
     vsnprintf(msg, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
-    va_end(ap);
 
     util_iso8601(util_now_ms(), ts);
     if (log_fmt == LOG_JSON) {
@@ -85,6 +79,14 @@ void log_write(enum log_level level, const char *job, const char *fmt, ...)
         if (job) {
             buf_puts(&line, ",\"job\":");
             log_json_string(&line, job);
+        }
+        if (state) {
+            buf_puts(&line, ",\"state\":");
+            log_json_string(&line, state);
+        }
+        if (event) {
+            buf_puts(&line, ",\"event\":");
+            log_json_string(&line, event);
         }
         buf_puts(&line, ",\"msg\":");
         log_json_string(&line, msg);
@@ -98,8 +100,27 @@ void log_write(enum log_level level, const char *job, const char *fmt, ...)
         log_text_clean(&line, msg);
         buf_puts(&line, "\n");
     }
-    fwrite(line.data, 1, line.len, log_stream ? log_stream : stderr);
-    fflush(log_stream ? log_stream : stderr);
+    fwrite(line.data, 1, line.len, stderr);
+    fflush(stderr);
     buf_release(&line);
     free(msg);
+}
+
+void log_write(enum log_level level, const char *job, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_line(level, job, NULL, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void log_event(enum log_level level, const char *job, const char *state,
+               const char *event, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_line(level, job, state, event, fmt, ap);
+    va_end(ap);
 }

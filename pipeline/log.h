@@ -17,11 +17,19 @@ enum log_format { LOG_TEXT, LOG_JSON };
  * per process. */
 void log_setup(enum log_level min, enum log_format fmt);
 int log_enabled(enum log_level level);
-/* Redirects log lines (default stderr); for tests and the progress line. */
-void log_set_stream(FILE *f);
 
 void log_write(enum log_level level, const char *job, const char *fmt, ...)
     DUB_PRINTF(3, 4);
+/* The same, for an event in a job's life: state (its name after the
+ * event, or NULL) and event ("move", "http", "media", ...) become fields of
+ * their own in JSON; a text line is the message alone. */
+void log_event(enum log_level level, const char *job, const char *state,
+               const char *event, const char *fmt, ...) DUB_PRINTF(5, 6);
+#define log_ev(level, job, state, event, ...)                             \
+    do {                                                                  \
+        if (log_enabled(level))                                           \
+            log_event(level, job, state, event, __VA_ARGS__);             \
+    } while (0)
 
 #define log_at(level, job, ...)                                           \
     do {                                                                  \

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "util.h"
 
-#define DUBBATCH_VERSION "0.1.0"
 
 struct verb {
     const char *name;
@@ -27,6 +27,9 @@ static const struct verb verbs[] = {
      "probe and plan every job of a manifest; spend nothing"},
     {"probe", cmd_probe, "print the media facts of files as JSON"},
     {"conform", cmd_conform, "make one file fit the model's limits"},
+    {"doctor", cmd_doctor, "check the key, fal's hosts, the worker, the disk"},
+    {"init", cmd_init, "write a manifest pairing clips and dubs by name"},
+    {"schema", cmd_schema, "print the manifest's JSON Schema"},
 };
 
 static void usage(FILE *f)
@@ -34,17 +37,54 @@ static void usage(FILE *f)
     size_t i;
 
     fprintf(f, "usage: dubbatch VERB [OPTIONS] ...\n\nverbs:\n");
-    for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+    for (i = 0; i < DUB_ARRAY_LEN(verbs); i++)
         fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
-    fprintf(f, "\n'dubbatch VERB --help' describes a verb's options.\n"
+    fprintf(f, "\n'dubbatch help VERB' (or 'dubbatch VERB --help') describes "
+               "a verb's options;\n'man dubbatch' describes them all.\n"
                "exit codes: 0 all done, 1 some jobs failed or were rejected, "
                "2 usage error,\n3 invalid manifest, 4 interrupted "
                "(resumable), 5 output folder locked\n");
 }
 
-int main(int argc, char **argv)
+static const struct verb *verb_find(const char *name)
 {
     size_t i;
+
+    for (i = 0; i < DUB_ARRAY_LEN(verbs); i++)
+        if (strcmp(name, verbs[i].name) == 0)
+            return &verbs[i];
+    fprintf(stderr, "dubbatch: unknown verb '%s'\n", name);
+    usage(stderr);
+    return NULL;
+}
+
+/* dubbatch help [VERB]: a verb's help is whatever its own --help says. */
+static int help(int argc, char **argv)
+{
+    static char flag[] = "--help";
+    char *args[3];
+    const struct verb *v;
+
+    if (argc < 3) {
+        usage(stdout);
+        return EXIT_DONE;
+    }
+    if (argc > 3) {
+        fprintf(stderr, "usage: dubbatch help [VERB]\n");
+        return EXIT_USAGE;
+    }
+    v = verb_find(argv[2]);
+    if (!v)
+        return EXIT_USAGE;
+    args[0] = argv[2];
+    args[1] = flag;
+    args[2] = NULL;
+    return v->run(2, args);
+}
+
+int main(int argc, char **argv)
+{
+    const struct verb *v;
 
     if (argc < 2) {
         usage(stderr);
@@ -55,14 +95,10 @@ int main(int argc, char **argv)
         return EXIT_DONE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        usage(stdout);
-        return EXIT_DONE;
-    }
-    for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-        if (strcmp(argv[1], verbs[i].name) == 0)
-            return verbs[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "dubbatch: unknown verb '%s'\n", argv[1]);
-    usage(stderr);
-    return EXIT_USAGE;
+        strcmp(argv[1], "help") == 0)
+        return help(argc, argv);
+    v = verb_find(argv[1]);
+    if (!v)
+        return EXIT_USAGE;
+    return v->run(argc - 1, argv + 1);
 }

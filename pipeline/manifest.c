@@ -1,12 +1,10 @@
 /*
- * manifest: reads the YAML manifest with libyaml's document loader and
- * walks the node tree by the schema.
+ * manifest: a manifest read into a small node tree (yamltree.c from YAML,
+ * csv.c from CSV), then the tree walked by the table of keys.
  *
- * The walk is driven by what the schema expects, never by what the document
- * nests, and the loader keeps aliases as shared nodes instead of copying
- * them, so a document cannot make the walk explode.  A separate event pass
- * still caps the number of aliases, so an abusive file gets a clear refusal
- * rather than a pile of type errors.
+ * The walk is driven by what the table expects, never by what the document
+ * nests, and an alias is a reference to the node it names, never a copy, so
+ * a document cannot make the walk explode.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "manifest.h"
@@ -17,279 +15,343 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yaml.h>
-
-/* From kling-lipsync-api.md, text-to-video voice_id. */
-static const char *const manifest_voices[] = {
-    "genshin_vindi2", "zhinen_xuesheng", "AOT", "ai_shatang", "genshin_klee2",
-    "genshin_kirara", "ai_kaiya", "oversea_male1", "ai_chenjiahao_712",
-    "girlfriend_4_speech02", "chat1_female_new-3", "chat_0407_5-1",
-    "cartoon-boy-07", "uk_boy1", "cartoon-girl-01", "PeppaPig_platform",
-    "ai_huangzhong_712", "ai_huangyaoshi_712", "ai_laoguowang_712",
-    "chengshu_jiejie", "you_pingjing", "calm_story1", "uk_man2",
-    "laopopo_speech02", "heainainai_speech02", "reader_en_m-v1",
-    "commercial_lady_en_f-v1", "tiyuxi_xuedi", "tiexin_nanyou",
-    "girlfriend_1_speech02", "girlfriend_2_speech02", "zhuxi_speech02",
-    "uk_oldman3", "dongbeilaotie_speech02", "chongqingxiaohuo_speech02",
-    "chuanmeizi_speech02", "chaoshandashu_speech02",
-    "ai_taiwan_man2_speech02", "xianzhanggui_speech02",
-    "tianjinjiejie_speech02", "diyinnansang_DB_CN_M_04-v2", "yizhipiannan-v1",
-    "guanxiaofang-v2", "tianmeixuemei-v1", "daopianyansang-v1", "mengwa-v1",
-};
-
-static const char *const manifest_top_keys[] = {
-    "version", "output_dir", "endpoint", "concurrency", "pricing", "defaults",
-    "jobs",
-};
-
-static const char *const manifest_job_keys[] = {
-    "id", "video", "audio", "text", "voice_id", "voice_language",
-    "voice_speed", "fit", "short_video", "long_video", "long_audio",
-};
-
-static const char *const manifest_pricing_keys[] = {"rate", "increment"};
-
-/* Default billing: fal's model page reading, $0.014 per second rounded up
- * to 5 s steps.  kling-lipsync-api.md reads $0.014 per 5 s step, five times
- * less; the higher figure is the default so a budget never underestimates
- * (design.md section 6). */
-#define MANIFEST_DEFAULT_RATE 0.014
-#define MANIFEST_DEFAULT_INCREMENT 5.0
-#define MANIFEST_DEFAULT_CONCURRENCY 2
-#define MANIFEST_MAX_CONCURRENCY 1000
-#define MANIFEST_MAX_ID 100
+#include "csv.h"
+#include "mtree.h"
+#include "outdir.h"
+#include "schema.h"
+#include "yamltree.h"
 
 struct manifest_ctx {
-    const char *path;
-    yaml_document_t *doc;
-    struct buf *errors;
-    int nerrors;
+    struct mtree tree;   /* and the errors */
+    struct manifest *m;
+    uint32_t out_at;     /* the output_dir value, for its error */
 };
 
-static void manifest_err(struct manifest_ctx *c, const yaml_node_t *n,
-                         const char *field, const char *fmt, ...)
-    DUB_PRINTF(4, 5);
+/* A key already given in the mapping being read, by the key it stands for. */
+struct manifest_seen {
+    const struct schema_key *as;
+    uint32_t line;
+};
 
-static void manifest_err(struct manifest_ctx *c, const yaml_node_t *n,
-                         const char *field, const char *fmt, ...)
+/* ==== Values ============================================================= */
+
+static void manifest_set(char **slot, const char *s)
 {
-    va_list ap;
-    char msg[512];
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (n)
-        buf_printf(c->errors, "%s:%lu:%lu: ", c->path,
-                   (unsigned long)n->start_mark.line + 1,
-                   (unsigned long)n->start_mark.column + 1);
-    else
-        buf_printf(c->errors, "%s: ", c->path);
-    if (field && *field)
-        buf_printf(c->errors, "%s: ", field);
-    buf_printf(c->errors, "%s\n", msg);
-    c->nerrors++;
+    free(*slot);
+    *slot = xstrdup(s);
 }
 
-static const char *manifest_suggest(const char *word,
-                                    const char *const *cands, size_t n)
+static int manifest_id_ok(const char *id, size_t max)
 {
-    size_t i, best_d = (size_t)-1, limit = strlen(word) / 3 + 1;
-    const char *best = NULL;
+    const char *p;
 
-    if (limit > 3)
-        limit = 3;
-    for (i = 0; i < n; i++) {
-        size_t d = util_edit_distance(word, cands[i]);
-
-        if (d < best_d) {
-            best_d = d;
-            best = cands[i];
-        }
-    }
-    return best_d <= limit ? best : NULL;
+    if (!*id || strlen(id) > max || id[0] == '.' || id[0] == '-')
+        return 0;
+    for (p = id; *p; p++)
+        if (!schema_id_char(*p))
+            return 0;
+    return 1;
 }
 
-static void manifest_unknown(struct manifest_ctx *c, const yaml_node_t *key,
-                             const char *where, const char *word,
-                             const char *const *cands, size_t n)
+/* The index of s among k's words for this manifest's endpoint, or -1 after
+ * saying what it could have been. */
+static int manifest_word(struct manifest_ctx *c, const struct schema_key *k,
+                         uint32_t at, const char *s, const char *field)
 {
-    const char *s = manifest_suggest(word, cands, n);
-
-    if (s)
-        manifest_err(c, key, where, "unknown key '%s'; did you mean '%s'?",
-                     word, s);
-    else
-        manifest_err(c, key, where, "unknown key '%s'", word);
-}
-
-static yaml_node_t *manifest_node(struct manifest_ctx *c, int i)
-{
-    return yaml_document_get_node(c->doc, i);
-}
-
-static const char *manifest_scalar(const yaml_node_t *n)
-{
-    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
-                                            : NULL;
-}
-
-static int manifest_is_null(const yaml_node_t *n)
-{
-    const char *s = manifest_scalar(n);
-
-    return !n || (s && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-                  (!*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0));
-}
-
-/* A string field: a scalar, not null, not empty. */
-static int manifest_string(struct manifest_ctx *c, const yaml_node_t *n,
-                           const char *field, char **out)
-{
-    const char *s = manifest_scalar(n);
-
-    if (!s || manifest_is_null(n)) {
-        manifest_err(c, n, field, "expected a non-empty string");
-        return -1;
-    }
-    free(*out);
-    *out = xstrdup(s);
-    return 0;
-}
-
-static int manifest_number(struct manifest_ctx *c, const yaml_node_t *n,
-                           const char *field, double lo, double hi,
-                           double *out)
-{
-    const char *s = manifest_scalar(n);
-    double v;
-
-    if (!s || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-        util_parse_double(s, &v) < 0) {
-        manifest_err(c, n, field, "expected a number");
-        return -1;
-    }
-    if (v < lo || v > hi) {
-        manifest_err(c, n, field, "%s is out of range %g..%g", s, lo, hi);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int manifest_int(struct manifest_ctx *c, const yaml_node_t *n,
-                        const char *field, long lo, long hi, int *out)
-{
-    const char *s = manifest_scalar(n);
-    long v;
-
-    if (!s || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-        util_parse_long(s, LONG_MIN, LONG_MAX, &v) < 0) {
-        manifest_err(c, n, field, "expected a whole number");
-        return -1;
-    }
-    if (v < lo || v > hi) {
-        manifest_err(c, n, field, "%ld is out of range %ld..%ld", v, lo, hi);
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
-}
-
-/* One of a fixed set of words; the index into words goes to out. */
-static int manifest_choice(struct manifest_ctx *c, const yaml_node_t *n,
-                           const char *field, const char *const *words,
-                           size_t nwords, int *out)
-{
-    const char *s = manifest_scalar(n);
-    struct buf all = {0};
+    enum plan_endpoint ep = c->m->endpoint;
+    size_t all = k->nwords[0] > k->nwords[1] ? k->nwords[0] : k->nwords[1];
+    struct buf list = {0};
+    const char *near;
     size_t i;
 
-    for (i = 0; s && i < nwords; i++) {
-        if (strcmp(s, words[i]) == 0) {
-            *out = (int)i;
-            return 0;
-        }
+    for (i = 0; s && i < all; i++)
+        if (strcmp(s, k->words[i]) == 0)
+            break;
+    if (s && i < k->nwords[ep])
+        return (int)i;
+    if (k->type == SCHEMA_VOICE) {
+        near = schema_nearest(s ? s : "", k->words, all);
+        mtree_err(&c->tree, at, field,
+                  "voice_id '%s' is not a published voice%s%s%s",
+                  s ? s : "(not a word)", near ? "; did you mean '" : "",
+                  near ? near : "",
+                  near ? "'?" : " (see manifests/schema.json for the list)");
+        return -1;
     }
-    for (i = 0; i < nwords; i++)
-        buf_printf(&all, "%s%s", i ? "|" : "", words[i]);
-    manifest_err(c, n, field, "'%s' is not one of %s", s ? s : "(not a word)",
-                 all.data);
-    buf_release(&all);
+    for (i = 0; i < k->nwords[ep]; i++)
+        buf_printf(&list, "%s%s", i ? "|" : "", k->words[i]);
+    if (s && i < all)
+        mtree_err(&c->tree, at, field, "'%s' is for %s; %s takes %s", s,
+                  plan_limits_get((enum plan_endpoint)!ep)->name,
+                  plan_limits_get(ep)->name, list.data);
+    else
+        mtree_err(&c->tree, at, field, "'%s' is not one of %s",
+                  s ? s : "(not a word)", list.data);
+    buf_release(&list);
     return -1;
 }
 
-static const char *const manifest_fit_words[] = {"pad", "crop", "reject"};
-static const char *const manifest_short_words[] = {"loop", "freeze", "reject"};
-static const char *const manifest_long_words[] = {"trim", "reject"};
-static const char *const manifest_lang_words[] = {"zh", "en"};
-
-/* Sets one per-job field from a key/value pair; used for defaults: too. */
-static void manifest_job_field(struct manifest_ctx *c, const yaml_node_t *key,
-                               const yaml_node_t *val, const char *where,
-                               int in_defaults, struct manifest_job *j)
+/* Further rules of a string value; 0 when it may be kept. */
+static int manifest_string_ok(struct manifest_ctx *c,
+                              const struct schema_key *k, uint32_t at,
+                              const char *s, const char *field)
 {
-    const char *k = manifest_scalar(key);
-    char field[160];
-    int v;
+    double lo, hi;
+    long n;
 
-    snprintf(field, sizeof(field), "%s.%s", where, k ? k : "?");
-    if (!k) {
-        manifest_err(c, key, where, "keys must be plain words");
-    } else if (strcmp(k, "id") == 0) {
-        if (in_defaults)
-            manifest_err(c, key, field, "an id cannot be a default");
-        else
-            manifest_string(c, val, field, &j->id);
-    } else if (strcmp(k, "video") == 0) {
-        manifest_string(c, val, field, &j->video);
-    } else if (strcmp(k, "audio") == 0) {
-        manifest_string(c, val, field, &j->audio);
-    } else if (strcmp(k, "text") == 0) {
-        manifest_string(c, val, field, &j->text);
-    } else if (strcmp(k, "voice_id") == 0) {
-        manifest_string(c, val, field, &j->voice_id);
-    } else if (strcmp(k, "voice_language") == 0) {
-        if (manifest_choice(c, val, field, manifest_lang_words, 2, &v) == 0) {
-            free(j->voice_language);
-            j->voice_language = xstrdup(manifest_lang_words[v]);
-        }
-    } else if (strcmp(k, "voice_speed") == 0) {
-        manifest_number(c, val, field, 0.8, 2.0, &j->voice_speed);
-    } else if (strcmp(k, "fit") == 0) {
-        if (manifest_choice(c, val, field, manifest_fit_words, 3, &v) == 0)
-            j->policy.fit = (enum plan_fit)v;
-    } else if (strcmp(k, "short_video") == 0) {
-        if (manifest_choice(c, val, field, manifest_short_words, 3, &v) == 0)
-            j->policy.short_video = (enum plan_short)v;
-    } else if (strcmp(k, "long_video") == 0) {
-        if (manifest_choice(c, val, field, manifest_long_words, 2, &v) == 0)
-            j->policy.long_video = (enum plan_long)v;
-    } else if (strcmp(k, "long_audio") == 0) {
-        if (manifest_choice(c, val, field, manifest_long_words, 2, &v) == 0)
-            j->policy.long_audio = (enum plan_long)v;
-    } else {
-        manifest_unknown(c, key, where, k, manifest_job_keys,
-                         DUB_ARRAY_LEN(manifest_job_keys));
+    schema_range(k, &lo, &hi);
+    switch (k->type) {
+    case SCHEMA_INPUT:
+        if (util_starts_with(s, "https://") && s[8])
+            return 0;
+        if (!strstr(s, "://") && !util_starts_with(s, "data:"))
+            return 0;
+        mtree_err(&c->tree, at, field,
+                  "'%s': only local paths and https:// URLs are allowed",
+                  s);
+        return -1;
+    case SCHEMA_TEXT:
+        n = util_utf8_len(s);
+        if (n < 0)
+            mtree_err(&c->tree, at, field, "text is not valid UTF-8");
+        else if (n > hi)
+            mtree_err(&c->tree, at, field,
+                      "text is %ld characters, over the %g limit", n, hi);
+        return n < 0 || n > hi ? -1 : 0;
+    case SCHEMA_ID:
+        if (manifest_id_ok(s, (size_t)hi))
+            return 0;
+        mtree_err(&c->tree, at, field,
+                  "id '%s' may only use letters, digits, '.', '_' and '-' "
+                  "(not first) and at most %g characters",
+                  s, hi);
+        return -1;
+    default:
+        return 0;
     }
 }
 
-static void manifest_job_map(struct manifest_ctx *c, const yaml_node_t *map,
-                             const char *where, int in_defaults,
-                             struct manifest_job *j)
+/* Reads node at as key k's value into base (the struct of k's place). */
+static void manifest_value(struct manifest_ctx *c, const struct schema_key *k,
+                           uint32_t at, const char *field, void *base)
 {
-    yaml_node_pair_t *pair;
+    const struct mtree_node *nd = mtree_get(&c->tree, at);
+    const char *s = mtree_text(&c->tree, at);
+    char *slot = (char *)base + k->offset;
+    double lo, hi, d;
+    long v;
+    int w;
 
-    if (!map || map->type != YAML_MAPPING_NODE) {
-        manifest_err(c, map, where, "expected a mapping of job fields");
+    if (s && nd->len != strlen(s)) {
+        mtree_err(&c->tree, at, field, "'%s\\0...' holds a NUL character", s);
         return;
     }
-    for (pair = map->data.mapping.pairs.start;
-         pair < map->data.mapping.pairs.top; pair++)
-        manifest_job_field(c, manifest_node(c, pair->key),
-                           manifest_node(c, pair->value), where, in_defaults,
-                           j);
+    schema_range(k, &lo, &hi);
+    switch (k->type) {
+    case SCHEMA_INT:
+        if (!s || !nd->plain || util_parse_long(s, LONG_MIN, LONG_MAX, &v) < 0)
+            mtree_err(&c->tree, at, field, "expected a whole number");
+        else if (lo == hi && v != lo)
+            mtree_err(&c->tree, at, field, "must be %g, not %s", lo, s);
+        else if (v < lo || v > hi)
+            mtree_err(&c->tree, at, field, "%ld is out of range %g..%g", v, lo,
+                      hi);
+        else
+            *(int *)slot = (int)v;
+        break;
+    case SCHEMA_NUMBER:
+    case SCHEMA_SPEED:
+        if (!s || !nd->plain || util_parse_double(s, &d) < 0)
+            mtree_err(&c->tree, at, field, "expected a number");
+        else if (d < lo || d > hi)
+            mtree_err(&c->tree, at, field, "%s is out of range %g..%g", s, lo,
+                      hi);
+        else
+            *(double *)slot = d;
+        break;
+    case SCHEMA_WORD:
+    case SCHEMA_NAME:
+    case SCHEMA_VOICE:
+        w = manifest_word(c, k, at, s, field);
+        if (w >= 0 && k->type == SCHEMA_WORD)
+            *(int *)slot = w;
+        else if (w >= 0)
+            manifest_set((char **)slot, k->words[w]);
+        break;
+    default:
+        if (!s || !*s ||
+            (nd->plain && (strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+                           strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0)))
+            mtree_err(&c->tree, at, field, "expected a non-empty string");
+        else if (manifest_string_ok(c, k, at, s, field) == 0)
+            manifest_set((char **)slot, s);
+        break;
+    }
 }
+
+/* Fills base with the table's defaults for place. */
+static void manifest_defaults(enum schema_place place, void *base)
+{
+    size_t i, n, w;
+    const struct schema_key *keys = schema_keys(&n);
+
+    for (i = 0; i < n; i++) {
+        const struct schema_key *k = &keys[i];
+        char *slot = (char *)base + k->offset;
+
+        if (k->place != place || !k->def || k->alias_of)
+            continue;
+        if (k->type == SCHEMA_INT)
+            *(int *)slot = (int)strtol(k->def, NULL, 10);
+        else if (k->type == SCHEMA_NUMBER || k->type == SCHEMA_SPEED)
+            *(double *)slot = strtod(k->def, NULL);
+        else if (k->type == SCHEMA_NAME)
+            manifest_set((char **)slot, k->def);
+        for (w = 0; k->type == SCHEMA_WORD && w < k->nwords[0]; w++)
+            if (strcmp(k->words[w], k->def) == 0)
+                *(int *)slot = (int)w;
+    }
+}
+
+/* ==== Keys =============================================================== */
+
+/* The key at node at in place, its real key (an older spelling resolved)
+ * in *real; NULL, after saying why, for one to skip. */
+static const struct schema_key *
+manifest_key(struct manifest_ctx *c, enum schema_place place, uint32_t at,
+             const char *where, struct manifest_seen *seen,
+             const struct schema_key **real)
+{
+    const char *s = mtree_text(&c->tree, at);
+    const struct schema_key *k, *all;
+    struct manifest_seen *sn;
+    size_t n;
+
+    if (!s || mtree_get(&c->tree, at)->len != strlen(s)) {
+        mtree_err(&c->tree, at, where, "keys must be plain words");
+        return NULL;
+    }
+    k = schema_find(place, s, real);
+    if (!k) {
+        struct buf msg = {0};
+
+        schema_unknown(place, s, &msg);
+        mtree_err(&c->tree, at, where, "%s", msg.data);
+        buf_release(&msg);
+        return NULL;
+    }
+    all = schema_keys(&n);
+    sn = &seen[*real - all];
+    if (sn->as == k) {
+        mtree_err(&c->tree, at, where, "duplicate key '%s' (first at line %lu)",
+                  s, (unsigned long)sn->line);
+        return NULL;
+    }
+    if (sn->as) {
+        mtree_err(&c->tree, at, where,
+                  "'%s' is %s '%s', given at line %lu; keep one", s,
+                  k->alias_of ? "the older spelling of" : "also written as",
+                  sn->as->name, (unsigned long)sn->line);
+        return NULL;
+    }
+    sn->as = k;
+    sn->line = c->tree.nodes[at].line;
+    return k;
+}
+
+/* Sets one per-job key from a key/value pair; used for defaults: too. */
+static void manifest_field(struct manifest_ctx *c, uint32_t key, uint32_t val,
+                           const char *where, int in_defaults,
+                           struct manifest_seen *seen, struct manifest_job *j)
+{
+    enum plan_endpoint ep = c->m->endpoint;
+    const struct schema_key *k, *real;
+    char field[160];
+
+    k = manifest_key(c, SCHEMA_JOB, key, where, seen, &real);
+    if (!k)
+        return;
+    snprintf(field, sizeof(field), "%s.%s", where, k->name);
+    if (in_defaults && real->type == SCHEMA_ID)
+        mtree_err(&c->tree, key, field, "an id cannot be a default");
+    else if (!(real->endpoints & (1u << ep)))
+        mtree_err(&c->tree, key, where,
+                  "'%s' belongs to %s; this manifest's endpoint is %s",
+                  k->name, plan_limits_get((enum plan_endpoint)!ep)->name,
+                  plan_limits_get(ep)->name);
+    else
+        manifest_value(c, real, val, field, j);
+}
+
+/* Reads a job mapping (or defaults:) into j; returns the keys it gives,
+ * right or wrong, as bits by table index. */
+static uint32_t manifest_fields(struct manifest_ctx *c, uint32_t map,
+                                const char *where, int in_defaults,
+                                struct manifest_job *j)
+{
+    const struct mtree_node *nd = mtree_get(&c->tree, map);
+    struct manifest_seen seen[SCHEMA_MAX_KEYS] = {{0}};
+    uint32_t k, v, given = 0;
+    size_t i;
+
+    if (!nd || nd->kind != MTREE_MAP) {
+        mtree_err(&c->tree, map, where, "expected a mapping of job fields");
+        return 0;
+    }
+    for (k = mtree_first(&c->tree, map); k; k = mtree_next(&c->tree, v)) {
+        v = mtree_next(&c->tree, k);
+        manifest_field(c, k, v, where, in_defaults, seen, j);
+    }
+    for (i = 0; i < SCHEMA_MAX_KEYS; i++)
+        if (seen[i].as)
+            given |= 1u << i;
+    return given;
+}
+
+static void manifest_pricing(struct manifest_ctx *c, uint32_t map,
+                             const char *where, struct plan_pricing *into,
+                             int nested)
+{
+    const struct mtree_node *nd = mtree_get(&c->tree, map);
+    struct manifest_seen seen[SCHEMA_MAX_KEYS] = {{0}};
+    uint32_t k, v, own = 0;
+    char field[96];
+
+    if (!nd || nd->kind != MTREE_MAP) {
+        mtree_err(&c->tree, map, where,
+                  "expected a mapping with 'rate' and 'increment'");
+        return;
+    }
+    for (k = mtree_first(&c->tree, map); k; k = mtree_next(&c->tree, v)) {
+        const char *s = mtree_text(&c->tree, k);
+        const struct schema_key *key, *real;
+        enum plan_endpoint ep;
+
+        v = mtree_next(&c->tree, k);
+        snprintf(field, sizeof(field), "%s.%s", where, s ? s : "?");
+        if (s && !nested && plan_endpoint_parse(s, &ep) == 0) {
+            struct plan_pricing other = *into;
+
+            /* The manifest's own endpoint's rate wins; the other is only
+             * checked. */
+            if (ep == c->m->endpoint)
+                own = v;
+            else
+                manifest_pricing(c, v, field, &other, 1);
+            continue;
+        }
+        key = manifest_key(c, SCHEMA_PRICE, k, where, seen, &real);
+        if (key)
+            manifest_value(c, real, v, field, into);
+    }
+    if (own) {
+        snprintf(field, sizeof(field), "%s.%s", where,
+                 plan_limits_get(c->m->endpoint)->name);
+        manifest_pricing(c, own, field, into, 1);
+    }
+}
+
+/* ==== Jobs =============================================================== */
 
 static void manifest_job_copy(struct manifest_job *dst,
                               const struct manifest_job *src)
@@ -304,7 +366,7 @@ static void manifest_job_copy(struct manifest_job *dst,
         src->voice_language ? xstrdup(src->voice_language) : NULL;
 }
 
-static void manifest_job_release(struct manifest_job *j)
+void manifest_job_release(struct manifest_job *j)
 {
     free(j->id);
     free(j->video);
@@ -312,30 +374,8 @@ static void manifest_job_release(struct manifest_job *j)
     free(j->text);
     free(j->voice_id);
     free(j->voice_language);
+    free(j->window_of);
     memset(j, 0, sizeof(*j));
-}
-
-int manifest_voice_known(const char *voice_id)
-{
-    size_t i;
-
-    for (i = 0; i < DUB_ARRAY_LEN(manifest_voices); i++)
-        if (strcmp(manifest_voices[i], voice_id) == 0)
-            return 1;
-    return 0;
-}
-
-static int manifest_id_ok(const char *id)
-{
-    const char *p;
-
-    if (!*id || strlen(id) > MANIFEST_MAX_ID || id[0] == '.' || id[0] == '-')
-        return 0;
-    for (p = id; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
-            return 0;
-    return 1;
 }
 
 /* An id from a file name: disallowed characters become '_'. */
@@ -344,144 +384,58 @@ static char *manifest_id_from(const char *path)
     const char *q = strrchr(path, '?');
     char *trimmed = q ? xstrndup(path, (size_t)(q - path)) : xstrdup(path);
     char *stem = util_stem(trimmed);
-    char *p;
+    const struct schema_key *k = schema_find(SCHEMA_JOB, "id", NULL);
 
     free(trimmed);
-    for (p = stem; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
-            *p = '_';
+    schema_id_safe(stem);
     if (stem[0] == '.' || stem[0] == '-' || !stem[0]) {
         char *fixed = xasprintf("job%s", stem);
 
         free(stem);
         stem = fixed;
     }
-    if (strlen(stem) > MANIFEST_MAX_ID)
-        stem[MANIFEST_MAX_ID] = '\0';
+    if (strlen(stem) > (size_t)k->max)
+        stem[(size_t)k->max] = '\0';
     return stem;
 }
 
-/* A local path is resolved against the manifest's folder; a URL must be
- * https (design.md section 9). */
-static void manifest_input(struct manifest_ctx *c, const yaml_node_t *at,
-                           const char *field, const char *dir, char **path)
-{
-    char *resolved;
-
-    if (util_starts_with(*path, "https://"))
-        return;
-    if (strstr(*path, "://") || util_starts_with(*path, "data:")) {
-        manifest_err(c, at, field,
-                     "'%s': only local paths and https:// URLs are allowed",
-                     *path);
-        return;
-    }
-    resolved = util_path_join(dir, *path);
-    free(*path);
-    *path = resolved;
-}
-
-static void manifest_check_job(struct manifest_ctx *c, struct manifest *m,
-                               const yaml_node_t *at, const char *where,
+/* Needed keys present, local inputs resolved against the manifest's
+ * folder. */
+static void manifest_check_job(struct manifest_ctx *c, uint32_t at,
+                               const char *where, uint32_t given,
                                struct manifest_job *j)
 {
-    char field[160];
+    enum plan_endpoint ep = c->m->endpoint;
+    size_t i, n;
+    const struct schema_key *keys = schema_keys(&n);
 
-    snprintf(field, sizeof(field), "%s", where);
-    if (j->id && !manifest_id_ok(j->id))
-        manifest_err(c, at, where,
-                     "id '%s' may only use letters, digits, '.', '_' and '-' "
-                     "(not first) and at most %d characters",
-                     j->id, MANIFEST_MAX_ID);
-    if (!j->video)
-        manifest_err(c, at, field, "missing 'video'");
-    else
-        manifest_input(c, at, where, m->dir, &j->video);
-    if (m->endpoint == PLAN_A2V) {
-        if (!j->audio)
-            manifest_err(c, at, field, "missing 'audio' (audio-to-video)");
-        else
-            manifest_input(c, at, where, m->dir, &j->audio);
-        if (j->text || j->voice_id)
-            manifest_err(c, at, field,
-                         "'text' and 'voice_id' belong to text-to-video; "
-                         "this manifest's endpoint is audio-to-video");
-        return;
+    for (i = 0; i < n; i++) {
+        const struct schema_key *k = &keys[i];
+        char **slot = (char **)((char *)j + k->offset);
+
+        if (k->place != SCHEMA_JOB || k->alias_of)
+            continue;
+        /* A key given wrong has had its error already. */
+        if ((k->needed & (1u << ep)) && !(given & (1u << i))) {
+            if (k->needed == SCHEMA_ANY)
+                mtree_err(&c->tree, at, where, "missing '%s'", k->name);
+            else
+                mtree_err(&c->tree, at, where, "missing '%s' (%s)", k->name,
+                          plan_limits_get(ep)->name);
+        }
+        if (k->type == SCHEMA_INPUT && *slot &&
+            !util_starts_with(*slot, "https://")) {
+            char *joined = util_path_join(c->m->dir, *slot);
+
+            free(*slot);
+            *slot = util_path_clean(joined);
+            free(joined);
+        }
     }
-    if (j->audio)
-        manifest_err(c, at, field,
-                     "'audio' belongs to audio-to-video; this manifest's "
-                     "endpoint is text-to-video");
-    if (!j->text) {
-        manifest_err(c, at, field, "missing 'text' (text-to-video)");
-    } else {
-        long n = util_utf8_len(j->text);
-
-        if (n < 0)
-            manifest_err(c, at, field, "text is not valid UTF-8");
-        else if (n > plan_limits_get(PLAN_T2V)->text_max)
-            manifest_err(c, at, field,
-                         "text is %ld characters, over the %d limit", n,
-                         plan_limits_get(PLAN_T2V)->text_max);
-        else if (n == 0)
-            manifest_err(c, at, field, "text is empty");
-    }
-    if (!j->voice_id) {
-        manifest_err(c, at, field, "missing 'voice_id' (text-to-video)");
-    } else if (!manifest_voice_known(j->voice_id)) {
-        const char *s = manifest_suggest(j->voice_id, manifest_voices,
-                                         DUB_ARRAY_LEN(manifest_voices));
-
-        manifest_err(c, at, field,
-                     "voice_id '%s' is not a published voice%s%s%s",
-                     j->voice_id, s ? "; did you mean '" : "", s ? s : "",
-                     s ? "'?" : " (see the README for the list)");
-    }
-}
-
-static void manifest_pricing(struct manifest_ctx *c, const yaml_node_t *map,
-                             struct manifest *m, const char *where);
-
-static void manifest_pricing_pair(struct manifest_ctx *c,
-                                  const yaml_node_t *key,
-                                  const yaml_node_t *val, struct manifest *m,
-                                  const char *where)
-{
-    const char *k = manifest_scalar(key);
-    enum plan_endpoint ep;
-    char field[96];
-
-    snprintf(field, sizeof(field), "%s.%s", where, k ? k : "?");
-    if (k && strcmp(k, "rate") == 0) {
-        manifest_number(c, val, field, 0, 1000, &m->pricing.rate);
-    } else if (k && strcmp(k, "increment") == 0) {
-        manifest_number(c, val, field, 0.001, 3600, &m->pricing.increment);
-    } else if (k && plan_endpoint_parse(k, &ep) == 0 &&
-               strcmp(where, "pricing") == 0) {
-        /* Per-endpoint pricing: only the manifest's own endpoint applies. */
-        if (ep == m->endpoint)
-            manifest_pricing(c, val, m, field);
-    } else {
-        manifest_unknown(c, key, where, k ? k : "?", manifest_pricing_keys,
-                         DUB_ARRAY_LEN(manifest_pricing_keys));
-    }
-}
-
-static void manifest_pricing(struct manifest_ctx *c, const yaml_node_t *map,
-                             struct manifest *m, const char *where)
-{
-    yaml_node_pair_t *pair;
-
-    if (!map || map->type != YAML_MAPPING_NODE) {
-        manifest_err(c, map, where,
-                     "expected a mapping with 'rate' and 'increment'");
-        return;
-    }
-    for (pair = map->data.mapping.pairs.start;
-         pair < map->data.mapping.pairs.top; pair++)
-        manifest_pricing_pair(c, manifest_node(c, pair->key),
-                              manifest_node(c, pair->value), m, where);
+    /* A text-to-video result has no dubbed track to keep: its sound is the
+     * model's speech. */
+    if (ep == PLAN_T2V)
+        j->policy.deliver_audio = PLAN_DELIVER_MODEL;
 }
 
 /* Sort keys for manifest_ids: jobs ordered by one string field, then by
@@ -518,9 +472,9 @@ static size_t *manifest_sorted(const struct manifest *m, size_t field)
  * file's name; when two jobs share a video (one clip, several languages)
  * the audio file's name is added.  Sorting keeps this O(n log n) for large
  * batches. */
-static void manifest_ids(struct manifest_ctx *c, struct manifest *m,
-                         const yaml_node_t *const *at)
+static void manifest_ids(struct manifest_ctx *c, const uint32_t *at)
 {
+    struct manifest *m = c->m;
     size_t *idx = manifest_sorted(m, offsetof(struct manifest_job, video));
     size_t i;
 
@@ -552,214 +506,196 @@ static void manifest_ids(struct manifest_ctx *c, struct manifest *m,
 
         if (!j->id || !first->id || strcmp(j->id, first->id) != 0)
             continue;
-        manifest_err(c, at[idx[i]], "id",
-                     "duplicate id '%s' (first used by the job at line %d); "
-                     "give each job a unique id",
-                     j->id, first->line);
+        mtree_err(&c->tree, at[idx[i]], "id",
+                  "duplicate id '%s' (first used by the job at line %d); "
+                  "give each job a unique id",
+                  j->id, first->line);
     }
     free(idx);
 }
 
-static void manifest_jobs(struct manifest_ctx *c, const yaml_node_t *seq,
-                          const yaml_node_t *defaults, struct manifest *m)
+static void manifest_jobs(struct manifest_ctx *c, uint32_t seq,
+                          uint32_t defaults)
 {
+    const struct mtree_node *nd = mtree_get(&c->tree, seq);
+    struct manifest *m = c->m;
     struct manifest_job base = {0};
-    const yaml_node_t **at;
-    yaml_node_item_t *item;
-    size_t n, i = 0;
+    uint32_t *at, item, given = 0;
+    size_t i = 0;
 
-    base.voice_speed = 1.0;
+    manifest_defaults(SCHEMA_JOB, &base);
+    /* The table's default is audio-to-video's; text-to-video has no dub to
+     * cut a scene at, and trims. */
+    if (m->endpoint == PLAN_T2V && base.policy.long_video == PLAN_LONG_SEGMENT)
+        base.policy.long_video = PLAN_LONG_TRIM;
     if (defaults)
-        manifest_job_map(c, defaults, "defaults", 1, &base);
-    if (!seq || seq->type != YAML_SEQUENCE_NODE) {
-        manifest_err(c, seq, "jobs", "expected a list of jobs");
-        manifest_job_release(&base);
-        return;
-    }
-    n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-    if (n == 0) {
-        manifest_err(c, seq, "jobs", "the list is empty: nothing to do");
-        manifest_job_release(&base);
-        return;
-    }
-    m->jobs = xcalloc(n, sizeof(*m->jobs));
-    at = xcalloc(n, sizeof(*at));
-    for (item = seq->data.sequence.items.start;
-         item < seq->data.sequence.items.top; item++, i++) {
-        const yaml_node_t *node = manifest_node(c, *item);
-        struct manifest_job *j = &m->jobs[i];
-        char where[48];
+        given = manifest_fields(c, defaults, "defaults", 1, &base);
+    if (!nd || nd->kind != MTREE_SEQ) {
+        mtree_err(&c->tree, seq, "jobs", "expected a list of jobs");
+    } else if (nd->count == 0) {
+        mtree_err(&c->tree, seq, "jobs", "the list is empty: nothing to do");
+    } else {
+        m->jobs = xcalloc(nd->count, sizeof(*m->jobs));
+        at = xcalloc(nd->count, sizeof(*at));
+        for (item = mtree_first(&c->tree, seq); item;
+             item = mtree_next(&c->tree, item), i++) {
+            struct manifest_job *j = &m->jobs[i];
+            char where[48];
 
-        snprintf(where, sizeof(where), "jobs[%zu]", i + 1);
-        manifest_job_copy(j, &base);
-        j->line = node ? (int)node->start_mark.line + 1 : 0;
-        at[i] = node;
-        manifest_job_map(c, node, where, 0, j);
-        if (!j->voice_language)
-            j->voice_language = xstrdup("en");
-        manifest_check_job(c, m, node, where, j);
+            snprintf(where, sizeof(where), "jobs[%zu]", i + 1);
+            manifest_job_copy(j, &base);
+            j->line = (int)c->tree.nodes[item].line;
+            at[i] = item;
+            manifest_check_job(c, item, where,
+                               given | manifest_fields(c, item, where, 0, j),
+                               j);
+        }
+        m->njobs = i;
+        manifest_ids(c, at);
+        free(at);
     }
-    m->njobs = n;
-    manifest_ids(c, m, at);
-    free(at);
     manifest_job_release(&base);
 }
 
-static void manifest_top(struct manifest_ctx *c, const yaml_node_t *root,
-                         struct manifest *m)
+/* ==== The output folder ================================================== */
+
+static void manifest_output(struct manifest_ctx *c, unsigned flags)
 {
-    const yaml_node_t *jobs = NULL, *defaults = NULL, *pricing = NULL;
-    const yaml_node_t *endpoint = NULL;
-    char *out = NULL;
-    yaml_node_pair_t *pair;
+    struct manifest *m = c->m;
+    char **local = xcalloc(2 * m->njobs + 1, sizeof(*local));
+    char *joined, *tree;
+    char why[PATH_MAX + 200];
+    size_t i, n = 0;
 
-    if (!root || root->type != YAML_MAPPING_NODE) {
-        manifest_err(c, root, NULL,
-                     "the manifest must be a mapping with 'version' and "
-                     "'jobs'");
-        return;
-    }
-    for (pair = root->data.mapping.pairs.start;
-         pair < root->data.mapping.pairs.top; pair++) {
-        const yaml_node_t *key = manifest_node(c, pair->key);
-        const yaml_node_t *val = manifest_node(c, pair->value);
-        const char *k = manifest_scalar(key);
-
-        if (!k)
-            manifest_err(c, key, NULL, "keys must be plain words");
-        else if (strcmp(k, "version") == 0)
-            manifest_int(c, val, "version", 1, 1, &m->version);
-        else if (strcmp(k, "output_dir") == 0)
-            manifest_string(c, val, "output_dir", &out);
-        else if (strcmp(k, "endpoint") == 0)
-            endpoint = val;
-        else if (strcmp(k, "concurrency") == 0)
-            manifest_int(c, val, "concurrency", 1, MANIFEST_MAX_CONCURRENCY,
-                         &m->concurrency);
-        else if (strcmp(k, "pricing") == 0)
-            pricing = val;
-        else if (strcmp(k, "defaults") == 0)
-            defaults = val;
-        else if (strcmp(k, "jobs") == 0)
-            jobs = val;
-        else
-            manifest_unknown(c, key, NULL, k, manifest_top_keys,
-                             DUB_ARRAY_LEN(manifest_top_keys));
-    }
-    if (!m->version)
-        manifest_err(c, root, "version", "missing 'version: 1'");
-    if (endpoint) {
-        const char *s = manifest_scalar(endpoint);
-
-        if (!s || plan_endpoint_parse(s, &m->endpoint) < 0)
-            manifest_err(c, endpoint, "endpoint",
-                         "'%s' is not one of audio-to-video|text-to-video",
-                         s ? s : "(not a word)");
-    }
-    if (pricing)
-        manifest_pricing(c, pricing, m, "pricing");
-    if (out) {
-        m->output_dir = util_path_join(m->dir, out);
-        free(out);
+    if (m->output_dir) {
+        joined = util_path_join(m->dir, m->output_dir);
     } else {
         char *stem = util_stem(m->path);
         char *name = xasprintf("%s-out", stem);
 
-        m->output_dir = util_path_join(m->dir, name);
+        joined = util_path_join(m->dir, name);
         free(name);
         free(stem);
     }
-    if (!jobs)
-        manifest_err(c, root, "jobs", "missing 'jobs'");
-    else
-        manifest_jobs(c, jobs, defaults, m);
+    free(m->output_dir);
+    m->output_dir = util_path_clean(joined);
+    free(joined);
+    if (!(flags & MANIFEST_CHECK_OUTPUT) || c->tree.nerrors) {
+        free(local);
+        return;
+    }
+    for (i = 0; i < m->njobs; i++) {
+        if (m->jobs[i].video && !util_starts_with(m->jobs[i].video, "https://"))
+            local[n++] = m->jobs[i].video;
+        if (m->jobs[i].audio && !util_starts_with(m->jobs[i].audio, "https://"))
+            local[n++] = m->jobs[i].audio;
+    }
+    tree = outdir_tree(m->dir, local, n);
+    if (outdir_check(m->output_dir, tree, why, sizeof(why)) < 0)
+        mtree_err(&c->tree, c->out_at, "output_dir",
+                  "'%s'%s %s; give --output-dir-ok to write there",
+                  m->output_dir,
+                  c->out_at ? "" : " (the default, beside the manifest)",
+                  why);
+    free(tree);
+    free(local);
 }
 
-/* Counts aliases with the event parser, before the loader builds a tree. */
-static int manifest_aliases(const char *text, size_t len, struct buf *errors,
-                            const char *path, struct dub_err *e)
+static void manifest_top(struct manifest_ctx *c, unsigned flags)
 {
-    yaml_parser_t p;
-    yaml_event_t ev;
-    int aliases = 0, done = 0, rc = 0;
+    struct manifest_seen seen[SCHEMA_MAX_KEYS] = {{0}};
+    uint32_t root = c->tree.root, k, v, jobs = 0, defaults = 0, pricing = 0;
+    const struct mtree_node *nd = mtree_get(&c->tree, root);
+    size_t nkeys;
+    const struct schema_key *all = schema_keys(&nkeys);
 
-    yaml_parser_initialize(&p);
-    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-    while (!done) {
-        if (!yaml_parser_parse(&p, &ev))
-            break; /* the loader reports syntax errors with positions */
-        if (ev.type == YAML_ALIAS_EVENT && ++aliases > MANIFEST_MAX_ALIASES) {
-            buf_printf(errors,
-                       "%s:%lu:%lu: more than %d YAML aliases; refusing to "
-                       "expand this manifest\n",
-                       path, (unsigned long)ev.start_mark.line + 1,
-                       (unsigned long)ev.start_mark.column + 1,
-                       MANIFEST_MAX_ALIASES);
-            rc = dub_errf(e, DUB_EMANIFEST, "'%s' has too many YAML aliases",
-                          path);
-            done = 1;
-        }
-        if (ev.type == YAML_STREAM_END_EVENT)
-            done = 1;
-        yaml_event_delete(&ev);
+    if (!nd || nd->kind != MTREE_MAP) {
+        mtree_err(&c->tree, root, NULL,
+                  "the manifest must be a mapping with 'version' and "
+                  "'jobs'");
+        return;
     }
-    yaml_parser_delete(&p);
+    for (k = mtree_first(&c->tree, root); k; k = mtree_next(&c->tree, v)) {
+        const struct schema_key *key, *real;
+
+        v = mtree_next(&c->tree, k);
+        key = manifest_key(c, SCHEMA_TOP, k, NULL, seen, &real);
+        if (!key)
+            continue;
+        if (real->type == SCHEMA_PRICING)
+            pricing = v;
+        else if (real->type == SCHEMA_DEFAULTS)
+            defaults = v;
+        else if (real->type == SCHEMA_JOBS)
+            jobs = v;
+        else
+            manifest_value(c, real, v, real->name, c->m);
+        if (strcmp(real->name, "output_dir") == 0)
+            c->out_at = v;
+    }
+    if (!seen[schema_find(SCHEMA_TOP, "version", NULL) - all].as)
+        mtree_err(&c->tree, root, "version", "missing 'version: 1'");
+    if (pricing)
+        manifest_pricing(c, pricing, "pricing", &c->m->pricing, 0);
+    if (!jobs)
+        mtree_err(&c->tree, root, "jobs", "missing 'jobs'");
+    else
+        manifest_jobs(c, jobs, defaults);
+    manifest_output(c, flags);
+}
+
+/* ==== Loading ============================================================ */
+
+int manifest_load_flags(const char *path, unsigned flags, struct manifest *m,
+                        struct buf *errors, struct dub_err *e)
+{
+    struct manifest_ctx c = {0};
+    struct buf text = {0}, name = {0};
+    char ext[8];
+    int rc;
+
+    memset(m, 0, sizeof(*m));
+    m->path = xstrdup(path);
+    m->dir = util_dirname(path);
+    manifest_defaults(SCHEMA_TOP, m);
+    manifest_defaults(SCHEMA_PRICE, &m->pricing);
+    buf_put_clean(&name, path);
+    if (util_read_file(path, MANIFEST_MAX_BYTES, &text, e) < 0) {
+        /* The cause is the one line; the summary does not repeat it. */
+        buf_put_clean(errors, e->msg);
+        buf_puts(errors, "\n");
+        dub_errf(e, DUB_EMANIFEST, "'%s' was not read", name.data);
+        buf_release(&name);
+        return -1;
+    }
+    c.m = m;
+    mtree_init(&c.tree, path, errors);
+    util_ext(path, ext, sizeof(ext));
+    if (strcmp(ext, "csv") == 0)
+        rc = csv_manifest(text.data, text.len, &c.tree);
+    else
+        rc = yamltree_read(text.data, text.len, &c.tree);
+    if (rc == 0)
+        manifest_top(&c, flags);
+    if (c.tree.nerrors > MANIFEST_MAX_ERRORS)
+        buf_printf(errors, "%s: %d more errors not shown\n", name.data,
+                   c.tree.nerrors - MANIFEST_MAX_ERRORS);
+    if (c.tree.stop)
+        dub_errf(e, DUB_EMANIFEST, "'%s' %s", name.data, c.tree.stop);
+    else if (c.tree.nerrors)
+        dub_errf(e, DUB_EMANIFEST, "'%s' has %d error%s", name.data,
+                 c.tree.nerrors, c.tree.nerrors == 1 ? "" : "s");
+    rc = c.tree.nerrors ? -1 : 0;
+    mtree_release(&c.tree);
+    buf_release(&text);
+    buf_release(&name);
     return rc;
 }
 
 int manifest_load(const char *path, struct manifest *m, struct buf *errors,
                   struct dub_err *e)
 {
-    struct manifest_ctx c = {0};
-    struct buf text = {0};
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    int rc = -1;
-
-    memset(m, 0, sizeof(*m));
-    m->path = xstrdup(path);
-    m->dir = util_dirname(path);
-    m->endpoint = PLAN_A2V;
-    m->concurrency = MANIFEST_DEFAULT_CONCURRENCY;
-    m->pricing.rate = MANIFEST_DEFAULT_RATE;
-    m->pricing.increment = MANIFEST_DEFAULT_INCREMENT;
-
-    if (util_read_file(path, MANIFEST_MAX_BYTES, &text, e) < 0) {
-        buf_printf(errors, "%s\n", e->msg);
-        return -1;
-    }
-    if (manifest_aliases(text.data, text.len, errors, path, e) < 0) {
-        buf_release(&text);
-        return -1;
-    }
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text.data,
-                                 text.len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        buf_printf(errors, "%s:%lu:%lu: invalid YAML: %s%s%s\n", path,
-                   (unsigned long)parser.problem_mark.line + 1,
-                   (unsigned long)parser.problem_mark.column + 1,
-                   parser.problem ? parser.problem : "syntax error",
-                   parser.context ? " " : "",
-                   parser.context ? parser.context : "");
-        dub_errf(e, DUB_EMANIFEST, "'%s' is not valid YAML", path);
-        yaml_parser_delete(&parser);
-        buf_release(&text);
-        return -1;
-    }
-    c.path = path;
-    c.doc = &doc;
-    c.errors = errors;
-    manifest_top(&c, yaml_document_get_root_node(&doc), m);
-    if (c.nerrors)
-        dub_errf(e, DUB_EMANIFEST, "'%s' has %d error%s", path, c.nerrors,
-                 c.nerrors == 1 ? "" : "s");
-    else
-        rc = 0;
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    buf_release(&text);
-    return rc;
+    return manifest_load_flags(path, 0, m, errors, e);
 }
 
 void manifest_release(struct manifest *m)

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "wire.h"
 
 /* An idle worker is let go after this long: a worker holds libav and its
@@ -32,6 +33,8 @@ struct media_task {
     char *label;
     media_fn *done;
     void *arg;
+    enum wire_op op;
+    int64_t started;     /* monotonic ms a worker took it */
 };
 
 struct media_worker {
@@ -125,10 +128,51 @@ static int media_reap(struct media_worker *w, int kill_it)
     return status;
 }
 
+/* 1 for an environment entry a worker must not inherit: the fal key, and
+ * anything named like a credential.  A worker parses hostile media; what
+ * it never holds, a file that takes it over cannot leak. */
+static int media_secret(const char *entry)
+{
+    static const char *const words[] = {"KEY", "SECRET", "TOKEN", "PASSW",
+                                        "CREDENTIAL"};
+    size_t n = strcspn(entry, "="), i, k;
+    char name[128];
+
+    if (n >= sizeof(name))
+        return 1;
+    for (i = 0; i < n; i++)
+        name[i] = (char)((entry[i] >= 'a' && entry[i] <= 'z') ? entry[i] - 32
+                                                              : entry[i]);
+    name[n] = '\0';
+    for (k = 0; k < DUB_ARRAY_LEN(words); k++)
+        if (strstr(name, words[k]))
+            return 1;
+    return 0;
+}
+
+/* The parent's environment without its secrets; the strings are the
+ * parent's own, so only the array is freed (before fork: the child of a
+ * process with threads may not allocate). */
+static char **media_env(void)
+{
+    extern char **environ;
+    size_t n = 0, k = 0;
+    char **env;
+
+    while (environ[n])
+        n++;
+    env = xcalloc(n + 1, sizeof(*env));
+    for (n = 0; environ[n]; n++)
+        if (!media_secret(environ[n]))
+            env[k++] = environ[n];
+    return env;
+}
+
 static int media_spawn(struct media_pool *p, struct media_worker *w,
                        struct dub_err *e)
 {
     int to[2], from[2];
+    char **env;
     pid_t pid;
 
     if (access(p->self, X_OK) < 0)
@@ -143,7 +187,10 @@ static int media_spawn(struct media_pool *p, struct media_worker *w,
         return dub_errf(e, DUB_EWORKER, "cannot start a media worker: %s",
                         strerror(errno));
     }
+    env = media_env();
     pid = fork();
+    if (pid != 0)
+        free(env);
     if (pid < 0) {
         close(to[0]); close(to[1]); close(from[0]); close(from[1]);
         return dub_errf(e, DUB_EWORKER, "cannot start a media worker: %s",
@@ -155,7 +202,7 @@ static int media_spawn(struct media_pool *p, struct media_worker *w,
         dup2(to[0], 0);
         dup2(from[1], 1);
         signal(SIGPIPE, SIG_DFL);
-        execv(p->self, argv);
+        execve(p->self, argv, env);
         _exit(127);
     }
     close(to[0]);
@@ -175,6 +222,9 @@ static void media_finish(struct media_pool *p, struct media_worker *w,
     w->task = NULL;
     w->deadline = util_mono_ms() + MEDIA_IDLE_MS;
     p->running--;
+    log_ev(LOG_DEBUG, NULL, NULL, "media", "media %s '%s': %s in %lld ms",
+           wire_op_name(t->op), t->label, r->ok ? "ok" : r->err.msg,
+           (long long)(util_mono_ms() - t->started));
     t->done(t->arg, r);
     media_task_free(t);
 }
@@ -237,7 +287,8 @@ static void media_start(struct media_pool *p)
         }
         t = media_pop(p);
         w->task = t;
-        w->deadline = util_mono_ms() + p->timeout_ms;
+        t->started = util_mono_ms();
+        w->deadline = t->started + p->timeout_ms;
         p->running++;
         if (media_write_all(w->to_fd, t->line, strlen(t->line)) < 0) {
             media_reap(w, 1);
@@ -253,6 +304,7 @@ static void media_submit(struct media_pool *p, struct wire_task *t,
     struct media_task *q = xcalloc(1, sizeof(*q));
 
     q->id = t->id = ++p->next_id;
+    q->op = t->op;
     q->line = wire_task_line(t);
     q->label = xstrdup(t->path);
     q->done = done;
@@ -265,26 +317,28 @@ static void media_submit(struct media_pool *p, struct wire_task *t,
     media_start(p);
 }
 
-void media_probe(struct media_pool *p, const char *path, media_fn *done,
-                 void *arg)
+/* An op that takes a file and nothing else. */
+static void media_on_file(struct media_pool *p, enum wire_op op,
+                          const char *path, media_fn *done, void *arg)
 {
     struct wire_task t;
 
     memset(&t, 0, sizeof(t));
-    t.op = WIRE_PROBE;
+    t.op = op;
     t.path = path;
     media_submit(p, &t, done, arg);
+}
+
+void media_probe(struct media_pool *p, const char *path, media_fn *done,
+                 void *arg)
+{
+    media_on_file(p, WIRE_PROBE, path, done, arg);
 }
 
 void media_hash(struct media_pool *p, const char *path, media_fn *done,
                 void *arg)
 {
-    struct wire_task t;
-
-    memset(&t, 0, sizeof(t));
-    t.op = WIRE_HASH;
-    t.path = path;
-    media_submit(p, &t, done, arg);
+    media_on_file(p, WIRE_HASH, path, done, arg);
 }
 
 void media_thumb(struct media_pool *p, const char *path, const char *out,
@@ -515,6 +569,11 @@ void media_pool_drain(struct media_pool *p)
         media_pool_handle(p, fds, n);
     }
     free(fds);
+}
+
+const char *media_pool_program(const struct media_pool *p)
+{
+    return p->self;
 }
 
 void media_pool_free(struct media_pool *p)

@@ -35,6 +35,8 @@ typedef void media_fn(void *arg, const struct wire_reply *r);
 struct media_pool *media_pool_new(int workers, int64_t timeout_ms);
 /* Stops the workers (closing their stdin), waits for them, frees p. */
 void media_pool_free(struct media_pool *p);
+/* The worker program the pool starts (borrowed). */
+const char *media_pool_program(const struct media_pool *p);
 
 /*
  * The worker's ops, one function each (probe/worker.h has the protocol).

@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "log.h"
 #include "media.h"
 
 /* Poster width: sharp on a phone, two side by side on a laptop. */
@@ -53,7 +55,7 @@ static const char page_css[] =
     ".s-flight .badge{background:var(--run)}"
     ".reason{background:#fce8e6;color:var(--bad);border-left:4px solid "
     "var(--bad);padding:.5rem .7rem;font-weight:600;margin:.4rem 0}"
-    ".s-rejected .reason{background:#fef7e0;color:#6b4c00;"
+    ".s-rejected .reason,.reason.waiting{background:#fef7e0;color:#6b4c00;"
     "border-color:var(--warn)}"
     ".posters{display:grid;grid-template-columns:1fr 1fr;gap:.5rem}"
     "figure{margin:0}"
@@ -70,6 +72,14 @@ static const char page_css[] =
     "margin:.6rem 0 0;font-size:.9rem}"
     "dt{color:var(--mute)}dd{margin:0}"
     "code{font-size:.85em}"
+    ".warn{color:#6b4c00;font-size:.9rem;margin:.4rem 0;padding-left:1.2rem}"
+    "main h2.section{grid-column:1/-1;font-size:1.1rem;margin:.5rem 0 0}"
+    ".windows{display:flex;gap:2px;margin:.5rem 0 0;height:1.4rem}"
+    ".windows span{flex:1 1 0;min-width:2px;border-radius:.2rem;"
+    "background:var(--mute);color:#fff;font-size:.7rem;text-align:center;"
+    "overflow:hidden;white-space:nowrap}"
+    ".windows .w-done{background:var(--ok)}.windows .w-failed{background:"
+    "var(--bad)}.windows .w-silent{background:#dadce0;color:var(--fg)}"
     "[hidden]{display:none!important}";
 
 /* Hides the cards outside the chosen group; the bar only appears when
@@ -81,7 +91,11 @@ static const char page_js[] =
     "bs.forEach(function(x){x.setAttribute('aria-pressed',x===b)});"
     "var f=b.getAttribute('data-f');"
     "document.querySelectorAll('.card').forEach(function(c){"
-    "c.hidden=f!=='all'&&c.getAttribute('data-group')!==f})})})})();";
+    "c.hidden=f!=='all'&&c.getAttribute('data-group')!==f})})});"
+    /* Times in the viewer's own zone; UTC when scripts are off. */
+    "document.querySelectorAll('time').forEach(function(t){"
+    "var d=new Date(t.getAttribute('datetime'));"
+    "if(!isNaN(d))t.textContent=d.toLocaleString()})})();";
 
 static void page_esc(struct buf *b, const char *s)
 {
@@ -203,19 +217,67 @@ static void page_poster(struct buf *b, const char *dir, const char *rel,
     free(abs);
 }
 
-static void page_card(struct buf *b, const char *dir, const cJSON *j)
+/* What a producer should know before watching: upscaled, cut, looped. */
+static void page_warnings(struct buf *b, const cJSON *w)
 {
-    const char *id = page_str(j, "id"), *state = page_str(j, "state");
-    const char *reason = page_str(j, "reason"), *out = page_str(j, "output");
-    const char *audio = page_str(j, "audio"), *text = page_str(j, "text");
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "timings");
-    const char *group;
-    char *rel, *thumb;
-    double v;
+    const cJSON *it;
 
-    if (!id || !state)
+    if (!cJSON_IsArray(w) || !cJSON_GetArraySize(w))
         return;
-    group = page_group(state);
+    buf_puts(b, "<ul class=\"warn\">");
+    cJSON_ArrayForEach(it, w) {
+        if (!cJSON_IsString(it))
+            continue;
+        buf_puts(b, "<li>");
+        page_esc(b, it->valuestring);
+        buf_puts(b, "</li>");
+    }
+    buf_puts(b, "</ul>");
+}
+
+/*
+ * The dub of job id, as a path inside the folder: audio/<id>.<ext>, a hard
+ * link to (or, across file systems, a copy of) the studio's file, so the
+ * folder plays anywhere it is moved.  make 1: put it there when missing.
+ * Returns the relative path (caller frees), or NULL.
+ */
+static char *page_dub(const char *dir, const char *id, const char *audio,
+                      int make)
+{
+    char ext[8], *rel, *abs;
+    struct dub_err e = {0};
+
+    util_ext(audio, ext, sizeof(ext));
+    rel = xasprintf("audio/%s%s%s", id, ext[0] ? "." : "", ext);
+    abs = util_path_join(dir, rel);
+    if (make && !page_exists(abs) && page_exists(audio) &&
+        link(audio, abs) < 0 && util_copy_file(audio, abs, &e) < 0)
+        log_warn(id, "%s", e.msg);
+    if (!page_exists(abs)) {
+        free(rel);
+        rel = NULL;
+    }
+    free(abs);
+    return rel;
+}
+
+/* A <dt>/<dd> pair with the value escaped, or nothing when there is no
+ * value; code marks an identifier. */
+static void page_dd(struct buf *b, const char *term, const char *pre,
+                    const char *value, int code)
+{
+    if (!value)
+        return;
+    buf_printf(b, "<dt>%s</dt><dd>%s%s", term, pre, code ? "<code>" : "");
+    page_esc(b, value);
+    buf_printf(b, "%s</dd>", code ? "</code>" : "");
+}
+
+static void page_card_head(struct buf *b, const cJSON *j, const char *id,
+                           const char *state)
+{
+    const char *group = page_group(state);
+
     buf_printf(b, "<article class=\"card s-%s\" data-group=\"%s\" id=\"job-",
                group, group);
     page_esc(b, id);
@@ -228,11 +290,26 @@ static void page_card(struct buf *b, const char *dir, const cJSON *j)
     buf_puts(b, "</span><span class=\"badge\">");
     page_esc(b, state);
     buf_puts(b, "</span></h2>");
-    if (reason) {
+    if (page_str(j, "reason")) {
         buf_puts(b, "<p class=\"reason\">");
-        page_esc(b, reason);
+        page_esc(b, page_str(j, "reason"));
         buf_puts(b, "</p>");
     }
+    if (page_str(j, "waiting")) {
+        buf_puts(b, "<p class=\"reason waiting\">Waiting for the next run: ");
+        page_esc(b, page_str(j, "waiting"));
+        buf_puts(b, "</p>");
+    }
+    page_warnings(b, cJSON_GetObjectItemCaseSensitive(j, "warnings"));
+}
+
+/* Posters, the result's player and the dub's, all relative to the page. */
+static void page_card_media(struct buf *b, const char *dir, const cJSON *j,
+                            const char *id, const char *state)
+{
+    const char *out = page_str(j, "output"), *audio = page_str(j, "audio");
+    char *rel, *thumb;
+
     buf_puts(b, "<div class=\"posters\">");
     thumb = xasprintf("thumbs/%s-src.jpg", id);
     page_poster(b, dir, thumb, "source");
@@ -253,7 +330,7 @@ static void page_card(struct buf *b, const char *dir, const cJSON *j)
     }
     free(thumb);
     if (audio) {
-        rel = page_relpath(dir, audio);
+        rel = page_dub(dir, id, audio, 0);
         if (rel) {
             buf_puts(b, "<p>Dubbed audio<br><audio controls preload=\"none\" "
                         "src=\"");
@@ -262,22 +339,17 @@ static void page_card(struct buf *b, const char *dir, const cJSON *j)
             free(rel);
         }
     }
+}
+
+static void page_card_facts(struct buf *b, const cJSON *j)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "timings");
+    double v;
+
     buf_puts(b, "<dl>");
-    if (text) {
-        buf_puts(b, "<dt>Text</dt><dd>");
-        page_esc(b, text);
-        buf_puts(b, "</dd>");
-    }
-    if (page_str(j, "video_plan")) {
-        buf_puts(b, "<dt>Video</dt><dd>");
-        page_esc(b, page_str(j, "video_plan"));
-        buf_puts(b, "</dd>");
-    }
-    if (page_str(j, "audio_plan")) {
-        buf_puts(b, "<dt>Audio</dt><dd>");
-        page_esc(b, page_str(j, "audio_plan"));
-        buf_puts(b, "</dd>");
-    }
+    page_dd(b, "Text", "", page_str(j, "text"), 0);
+    page_dd(b, "Video", "", page_str(j, "video_plan"), 0);
+    page_dd(b, "Audio", "", page_str(j, "audio_plan"), 0);
     if (t && (page_num(t, "total_s") >= 0 || page_num(t, "running_s") >= 0)) {
         buf_puts(b, "<dt>Timings</dt><dd>");
         if ((v = page_num(t, "queued_s")) >= 0)
@@ -291,17 +363,62 @@ static void page_card(struct buf *b, const char *dir, const cJSON *j)
     if ((v = page_num(j, "cost")) >= 0)
         buf_printf(b, "<dt>Cost</dt><dd>$%.3f (%.0f s billed)</dd>", v,
                    page_num(j, "billed_seconds"));
-    if (page_str(j, "request_id")) {
-        buf_puts(b, "<dt>Request</dt><dd><code>");
-        page_esc(b, page_str(j, "request_id"));
-        buf_puts(b, "</code></dd>");
+    if ((v = page_num(j, "faults")) > 0)
+        buf_printf(b, "<dt>Faults</dt><dd>%.0f transient fault%s outlasted "
+                      "(%.1f s)</dd>",
+                   v, v == 1 ? "" : "s", page_num(j, "fault_seconds"));
+    page_dd(b, "Request", "", page_str(j, "request_id"), 1);
+    page_dd(b, "Shared", "the result of ", page_str(j, "shared_with"), 1);
+    buf_puts(b, "</dl>");
+}
+
+/*
+ * A long scene's windows as a strip under its player, each as wide as it
+ * is long: green when done, red when failed, grey when it held no speech
+ * and was not sent; its span, cut, billing and request in its title.
+ */
+static void page_windows(struct buf *b, const cJSON *j)
+{
+    const cJSON *ws = cJSON_GetObjectItemCaseSensitive(j, "windows"), *w;
+    char title[512];
+    int k = 0;
+
+    if (!cJSON_IsArray(ws))
+        return;
+    buf_puts(b, "<div class=\"windows\" aria-label=\"windows\">");
+    cJSON_ArrayForEach(w, ws) {
+        const char *st = page_str(w, "state"), *req = page_str(w, "request_id");
+        const char *cut = page_str(w, "cut");
+        int sent = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w, "sent"));
+        double from = page_num(w, "start"), to = page_num(w, "end");
+
+        snprintf(title, sizeof(title), "%.2f-%.2f s, %s; %s%s%s", from, to,
+                 cut ? cut : "", sent ? (st ? st : "not run") : "no speech, "
+                                                                 "not sent",
+                 req ? ", request " : "", req ? req : "");
+        buf_printf(b, "<span class=\"%s\" style=\"flex-grow:%.0f\" "
+                      "title=\"",
+                   !sent ? "w-silent"
+                   : st && strcmp(st, "DONE") == 0 ? "w-done"
+                   : st && strcmp(st, "FAILED") == 0 ? "w-failed" : "",
+                   (to - from) * 100);
+        page_esc(b, title);
+        buf_printf(b, "\">%d</span>", ++k);
     }
-    if (page_str(j, "shared_with")) {
-        buf_puts(b, "<dt>Shared</dt><dd>the result of <code>");
-        page_esc(b, page_str(j, "shared_with"));
-        buf_puts(b, "</code></dd>");
-    }
-    buf_puts(b, "</dl></article>\n");
+    buf_puts(b, "</div>");
+}
+
+static void page_card(struct buf *b, const char *dir, const cJSON *j)
+{
+    const char *id = page_str(j, "id"), *state = page_str(j, "state");
+
+    if (!id || !state)
+        return;
+    page_card_head(b, j, id, state);
+    page_card_media(b, dir, j, id, state);
+    page_windows(b, j);
+    page_card_facts(b, j);
+    buf_puts(b, "</article>\n");
 }
 
 static const char *page_ws(const char *p)
@@ -387,6 +504,7 @@ static int page_walk(const char *text, cJSON *root, page_job_fn *fn,
 struct page_ctx {
     const char *dir;
     char *thumbs;
+    int attention;      /* this walk writes the cards that need it */
     struct media_pool *pool;
     struct buf card;
     FILE *out;
@@ -405,17 +523,91 @@ static void page_job_thumbs(const cJSON *j, void *arg)
     page_thumb(c->pool, page_str(j, "video"), src, PAGE_THUMB_AT);
     if (page_str(j, "state") && strcmp(page_str(j, "state"), "DONE") == 0)
         page_thumb(c->pool, page_str(j, "output"), res, PAGE_THUMB_AT);
+    if (page_str(j, "audio"))
+        free(page_dub(c->dir, id, page_str(j, "audio"), 1));
     free(src);
     free(res);
+}
+
+/* A card a producer must look at first: it did not finish, or waits. */
+static int page_attention(const cJSON *j)
+{
+    const char *g = page_str(j, "state") ? page_group(page_str(j, "state"))
+                                         : "flight";
+
+    return strcmp(g, "failed") == 0 || strcmp(g, "rejected") == 0 ||
+           page_str(j, "waiting") != NULL;
 }
 
 static void page_job_card(const cJSON *j, void *arg)
 {
     struct page_ctx *c = arg;
 
+    if (page_attention(j) != c->attention)
+        return;
     buf_reset(&c->card);
     page_card(&c->card, c->dir, j);
     fwrite(c->card.data, 1, c->card.len, c->out);
+}
+
+/* The page's head: the batch, when it ran, and its totals. */
+static void page_header(struct buf *b, const cJSON *root)
+{
+    const cJSON *tot, *states, *s;
+
+    buf_puts(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                "<meta name=\"viewport\" content=\"width=device-width, "
+                "initial-scale=1\"><title>dubbatch: ");
+    page_esc(b, page_str(root, "manifest"));
+    buf_printf(b, "</title><style>%s</style></head><body><header><h1>dubbatch "
+                  "batch <code>", page_css);
+    page_esc(b, page_str(root, "manifest"));
+    buf_puts(b, "</code></h1><p class=\"meta\">");
+    page_esc(b, page_str(root, "endpoint"));
+    if (page_str(root, "started_at")) {
+        buf_puts(b, " &middot; ran <time datetime=\"");
+        page_esc(b, page_str(root, "started_at"));
+        buf_puts(b, "\">");
+        page_esc(b, page_str(root, "started_at"));
+        buf_puts(b, "</time> to <time datetime=\"");
+        page_esc(b, page_str(root, "finished_at"));
+        buf_puts(b, "\">");
+        page_esc(b, page_str(root, "finished_at"));
+        buf_printf(b, "</time> (%.0f s)", page_num(root, "duration_s"));
+    }
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "interrupted")))
+        buf_puts(b, " &middot; <strong>interrupted: run again to resume"
+                    "</strong>");
+    buf_puts(b, "</p><ul class=\"counts\">");
+    tot = cJSON_GetObjectItemCaseSensitive(root, "totals");
+    states = cJSON_GetObjectItemCaseSensitive(tot, "states");
+    cJSON_ArrayForEach(s, states) {
+        buf_printf(b, "<li class=\"s-%s\">%.0f ", page_group(s->string),
+                   cJSON_IsNumber(s) ? s->valuedouble : 0);
+        page_esc(b, s->string);
+        buf_puts(b, "</li>");
+    }
+    buf_printf(b, "<li>%.0f jobs</li><li>estimated cost $%.2f</li>",
+               page_num(tot, "jobs"), page_num(tot, "estimated_cost"));
+    if (page_num(tot, "waiting") > 0)
+        buf_printf(b, "<li class=\"s-flight\">%.0f waiting for the next "
+                      "run</li>", page_num(tot, "waiting"));
+    if (page_num(tot, "sent_cost") > 0)
+        buf_printf(b, "<li>sent to fal $%.2f</li>", page_num(tot, "sent_cost"));
+    if (page_num(tot, "max_cost") > 0)
+        buf_printf(b, "<li>budget $%.2f</li>", page_num(tot, "max_cost"));
+    if (page_num(tot, "faults") > 0)
+        buf_printf(b, "<li>%.0f transient faults outlasted (%.0f s)</li>",
+                   page_num(tot, "faults"), page_num(tot, "fault_seconds"));
+    buf_puts(b, "</ul>");
+    buf_puts(b, "<nav id=\"filters\" hidden aria-label=\"filter by state\">"
+                "<button data-f=\"all\" aria-pressed=\"true\">All</button>"
+                "<button data-f=\"done\" aria-pressed=\"false\">Done</button>"
+                "<button data-f=\"failed\" aria-pressed=\"false\">Failed"
+                "</button><button data-f=\"rejected\" aria-pressed=\"false\">"
+                "Rejected</button><button data-f=\"flight\" "
+                "aria-pressed=\"false\">In flight</button></nav></header>"
+                "<main>\n");
 }
 
 int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
@@ -424,8 +616,9 @@ int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
     struct page_ctx c = {0};
     struct util_atomic out;
     char *path = util_path_join(dir, "report.json");
-    const cJSON *tot, *states, *s;
+    const cJSON *tot;
     cJSON *root = cJSON_CreateObject();
+    double n;
     int rc;
 
     rc = util_read_file(path, 256 << 20, &text, e);
@@ -435,51 +628,16 @@ int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
     c.dir = dir;
     c.pool = pool;
     c.thumbs = util_path_join(dir, "thumbs");
-    rc = util_mkdirs(c.thumbs, e);
+    path = util_path_join(dir, "audio");
+    rc = util_mkdirs(c.thumbs, e) < 0 || util_mkdirs(path, e) < 0 ? -1 : 0;
+    free(path);
     if (rc == 0 && page_walk(text.data, root, page_job_thumbs, &c) < 0)
         rc = dub_errf(e, DUB_EIO, "'%s/report.json' is not a report", dir);
     if (rc < 0)
         goto out;
     media_pool_drain(pool);
 
-    buf_puts(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                 "<meta name=\"viewport\" content=\"width=device-width, "
-                 "initial-scale=1\"><title>dubbatch: ");
-    page_esc(&b, page_str(root, "manifest"));
-    buf_printf(&b, "</title><style>%s</style></head><body><header><h1>dubbatch "
-                   "batch <code>", page_css);
-    page_esc(&b, page_str(root, "manifest"));
-    buf_puts(&b, "</code></h1><p class=\"meta\">");
-    page_esc(&b, page_str(root, "endpoint"));
-    if (page_str(root, "started_at")) {
-        buf_puts(&b, " &middot; ran ");
-        page_esc(&b, page_str(root, "started_at"));
-        buf_puts(&b, " to ");
-        page_esc(&b, page_str(root, "finished_at"));
-        buf_printf(&b, " (%.0f s)", page_num(root, "duration_s"));
-    }
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "interrupted")))
-        buf_puts(&b, " &middot; <strong>interrupted: run again to resume"
-                     "</strong>");
-    buf_puts(&b, "</p><ul class=\"counts\">");
-    tot = cJSON_GetObjectItemCaseSensitive(root, "totals");
-    states = cJSON_GetObjectItemCaseSensitive(tot, "states");
-    cJSON_ArrayForEach(s, states) {
-        buf_printf(&b, "<li class=\"s-%s\">%.0f ", page_group(s->string),
-                   cJSON_IsNumber(s) ? s->valuedouble : 0);
-        page_esc(&b, s->string);
-        buf_puts(&b, "</li>");
-    }
-    buf_printf(&b, "<li>%.0f jobs</li><li>estimated cost $%.2f</li></ul>",
-               page_num(tot, "jobs"), page_num(tot, "estimated_cost"));
-    buf_puts(&b, "<nav id=\"filters\" hidden aria-label=\"filter by state\">"
-                 "<button data-f=\"all\" aria-pressed=\"true\">All</button>"
-                 "<button data-f=\"done\" aria-pressed=\"false\">Done</button>"
-                 "<button data-f=\"failed\" aria-pressed=\"false\">Failed"
-                 "</button><button data-f=\"rejected\" aria-pressed=\"false\">"
-                 "Rejected</button><button data-f=\"flight\" "
-                 "aria-pressed=\"false\">In flight</button></nav></header>"
-                 "<main>\n");
+    page_header(&b, root);
     path = util_path_join(dir, "index.html");
     rc = util_atomic_open(&out, path, e);
     free(path);
@@ -487,6 +645,18 @@ int page_write(const char *dir, struct media_pool *pool, struct dub_err *e)
         goto out;
     fwrite(b.data, 1, b.len, out.f);
     c.out = out.f;
+    /* The cards that need a person first, then the rest, each in manifest
+     * order: two walks, still a job at a time. */
+    tot = cJSON_GetObjectItemCaseSensitive(root, "totals");
+    n = page_num(tot, "needs_attention");
+    if (n > 0) {
+        fprintf(out.f, "<h2 class=\"section\">Needs attention (%.0f)</h2>\n",
+                n);
+        c.attention = 1;
+        page_walk(text.data, NULL, page_job_card, &c);
+        fputs("<h2 class=\"section\">The rest</h2>\n", out.f);
+    }
+    c.attention = 0;
     page_walk(text.data, NULL, page_job_card, &c);
     fprintf(out.f, "</main><script>%s</script></body></html>\n", page_js);
     rc = util_atomic_close(&out, 1, e);

@@ -12,8 +12,10 @@
 
 #include "util.h"
 
-/* From kling-lipsync-api.md.  Byte limits are read as decimal megabytes:
- * the docs do not say which, and the smaller reading is the safe one. */
+/* One row per endpoint: what it accepts, what its request holds, and where
+ * its result is.  From kling-lipsync-api.md.  Byte limits are read as
+ * decimal megabytes: the docs do not say which, and the smaller reading is
+ * the safe one. */
 static const struct plan_limits plan_table[] = {
     [PLAN_A2V] = {
         .name = "audio-to-video",
@@ -24,6 +26,8 @@ static const struct plan_limits plan_table[] = {
         .needs_audio = 1,
         .audio_min = 2.0, .audio_max = 60.0,
         .audio_max_bytes = 5000000,
+        .payload = {"video_url", "audio_url"},
+        .result = "video",
     },
     [PLAN_T2V] = {
         .name = "text-to-video",
@@ -33,6 +37,9 @@ static const struct plan_limits plan_table[] = {
         .video_max_bytes = 100000000,
         .text_max = 120,
         .speed_min = 0.8, .speed_max = 2.0,
+        .payload = {"video_url", "text", "voice_id", "voice_language",
+                    "voice_speed"},
+        .result = "video",
     },
 };
 
@@ -288,9 +295,11 @@ static void plan_video(const struct plan_limits *lim,
         frames_in = 1;
     pv->frames = frames_in;
     if (vdur > lim->video_max + PLAN_EPS) {
+        /* A scene under PLAN_LONG_SEGMENT is cut into windows before a run
+         * plans its parts (scenes.c); planned whole, it trims. */
         if (pol->long_video == PLAN_LONG_REJECT)
             plan_reject(p, "the video is %.2f s, over the %.0f s limit "
-                        "(long_video: reject)", vdur, lim->video_max);
+                        "(long: reject)", vdur, lim->video_max);
         pv->frames = plan_frames(lim->video_max, pv, 0);
         pv->why |= PLAN_V_TRIM;
     } else if (vdur < lim->video_min - PLAN_EPS) {

@@ -27,6 +27,9 @@ struct plan_limits {
     int64_t audio_max_bytes;
     int text_max;                  /* Unicode code points */
     double speed_min, speed_max;
+    const char *payload[6];        /* the model input's fields, in order
+                                      (fal.c knows where each comes from) */
+    const char *result;            /* the output's member with the File */
 };
 
 const struct plan_limits *plan_limits_get(enum plan_endpoint ep);
@@ -35,13 +38,21 @@ int plan_endpoint_parse(const char *name, enum plan_endpoint *ep);
 
 enum plan_fit { PLAN_FIT_PAD, PLAN_FIT_CROP, PLAN_FIT_REJECT };
 enum plan_short { PLAN_SHORT_LOOP, PLAN_SHORT_FREEZE, PLAN_SHORT_REJECT };
-enum plan_long { PLAN_LONG_TRIM, PLAN_LONG_REJECT };
+/* PLAN_LONG_SEGMENT: a long audio-to-video scene cut into windows and
+ * stitched (design.md section 6a); until that is built it plans as TRIM. */
+enum plan_long { PLAN_LONG_TRIM, PLAN_LONG_REJECT, PLAN_LONG_SEGMENT };
+/* The sound of a delivered result: the studio's dubbed track, or the
+ * model's; and the container it is delivered in (design.md section 6a). */
+enum plan_deliver_audio { PLAN_DELIVER_ORIGINAL, PLAN_DELIVER_MODEL };
+enum plan_container { PLAN_CONTAINER_MP4, PLAN_CONTAINER_MOV };
 
 struct plan_policy {
     enum plan_fit fit;            /* aspect no scale can fit */
     enum plan_short short_video;  /* under the minimum */
-    enum plan_long long_video;    /* over the maximum */
-    enum plan_long long_audio;
+    enum plan_long long_video;    /* over the maximum (manifest: long) */
+    enum plan_long long_audio;    /* TRIM or REJECT */
+    enum plan_deliver_audio deliver_audio;
+    enum plan_container deliver_container;
 };
 
 /* Billing: ceil(duration / increment) * increment * rate. */

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "inputs.h"
 #include "media.h"
+#include "sha256.h"
 #include "wire.h"
 
 static void prep_finish(struct prep *p)
@@ -31,7 +33,7 @@ static void prep_check(struct prep *p)
         return;
     }
     {
-        char *before = wire_facts_text(p->facts);
+        char *before = wire_facts_text(&p->in->facts);
         char *after = wire_facts_text(&p->result);
 
         dub_errf(&p->err, DUB_EREJECT,
@@ -61,53 +63,59 @@ static void prep_result(void *arg, const struct wire_reply *r)
     prep_finish(p);
 }
 
-static void prep_hashed(void *arg, const struct wire_reply *r)
+void prep_setup(struct prep *p, const struct inputs_file *in,
+                enum prep_kind kind, const struct plan *plan,
+                const struct plan_limits *lim, const struct plan_policy *pol,
+                const char *workdir, prep_fn *done, void *arg)
 {
-    struct prep *p = arg;
     struct buf key = {0};
-    char *plan_text, *name, digest[65];
-    struct stat st;
+    char *plan_text, *name;
 
-    if (!r->ok || !r->sha256[0]) {
-        p->err = r->err;
-        if (r->ok)
-            dub_errf(&p->err, DUB_EWORKER, "no hash for '%s'", p->in);
-        prep_finish(p);
-        return;
-    }
-    snprintf(p->in_sha, sizeof(p->in_sha), "%s", r->sha256);
-    /* The key names the content and the exact steps, so an edited plan or
-     * a replaced file never picks up a stale result. */
-    plan_text = wire_plan_text(p->plan, p->kind == PREP_AUDIO);
-    buf_printf(&key, "%s\n%s\n%s", p->in_sha,
-               p->kind == PREP_VIDEO ? "video" : "audio", plan_text);
-    sha256_hex(key.data, key.len, digest);
+    prep_release(p);
+    memset(p, 0, sizeof(*p));
+    p->in = in;
+    p->kind = kind;
+    p->plan = plan;
+    p->lim = lim;
+    p->pol = pol;
+    p->done = done;
+    p->arg = arg;
+    /* The content and the exact steps, so an edited plan or a replaced
+     * file never picks up a stale result.  An input that could not be
+     * hashed (a URL) stands in by its name. */
+    plan_text = wire_plan_text(plan, kind == PREP_AUDIO);
+    buf_printf(&key, "%s\n%s\n%s", in->sha256[0] ? in->sha256 : in->path,
+               kind == PREP_VIDEO ? "video" : "audio", plan_text);
+    sha256_hex(key.data, key.len, p->key);
     free(plan_text);
     buf_release(&key);
-    digest[24] = '\0';
-    name = xasprintf("%s.%s", digest,
-                     p->kind == PREP_VIDEO ? "mp4" : p->plan->audio.ext);
-    p->out = util_path_join(p->workdir, name);
+    name = xasprintf("%.24s.%s", p->key,
+                     kind == PREP_VIDEO ? "mp4" : plan->audio.ext);
+    p->out = util_path_join(workdir, name);
     free(name);
-    if (stat(p->out, &st) == 0 && st.st_size > 0) {
-        p->cached = 1;
-        media_probe(p->pool, p->out, prep_result, p);
-    } else {
-        media_conform(p->pool, p->in, p->facts, p->plan,
-                      p->kind == PREP_AUDIO, p->out, prep_result, p);
-    }
 }
 
 void prep_start(struct media_pool *pool, struct prep *p)
 {
+    char *dir = util_dirname(p->out);
+    struct stat st;
+
     p->pool = pool;
     p->ok = 0;
     p->cached = 0;
-    if (util_mkdirs(p->workdir, &p->err) < 0) {
+    if (util_mkdirs(dir, &p->err) < 0) {
+        free(dir);
         prep_finish(p);
         return;
     }
-    media_hash(pool, p->in, prep_hashed, p);
+    free(dir);
+    if (stat(p->out, &st) == 0 && st.st_size > 0) {
+        p->cached = 1;
+        media_probe(pool, p->out, prep_result, p);
+    } else {
+        media_conform(pool, p->in->path, &p->in->facts, p->plan,
+                      p->kind == PREP_AUDIO, p->out, prep_result, p);
+    }
 }
 
 void prep_release(struct prep *p)

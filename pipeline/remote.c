@@ -1,5 +1,5 @@
 /*
- * remote: retrying fal calls and the upload and find chains.
+ * remote: retrying fal calls and the upload and listing chains.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "remote.h"
@@ -10,16 +10,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
+
 /* Clock skew allowance when searching the listing (fal-protocol.md 12). */
 #define REMOTE_FIND_SKEW_MS (2 * 60 * 1000)
+/* Times one upload may start again from a fresh signed URL: an expired
+ * URL is renewed, a storage that refuses every fresh one is not. */
+#define REMOTE_MAX_REINIT 3
 
 struct remote_call {
     struct remote *r;
     struct remote_call *next;   /* waiting list */
     enum fal_op op;
     struct http_req req;        /* strings below are owned copies */
-    char *url, *body, *ctype, *upload_path;
-    int tries_left, attempt;
+    char *url, *body, *ctype, *upload_path, *who;
+    int attempt;
+    int64_t started;            /* monotonic ms of the first try */
+    int64_t sent;               /* ... and of the latest */
+    int64_t give_up;            /* no try starts after this */
     int64_t due;
     remote_fn *done;
     void *arg;
@@ -30,7 +38,7 @@ struct remote {
     struct http *http;
     struct remote_call *waiting;
     int inflight;
-    int speedup;
+    int64_t retry_for_ms, base_ms, cap_ms;
     unsigned seed;
 };
 
@@ -52,7 +60,9 @@ struct remote *remote_new(const struct falcfg *cfg, struct dub_err *e)
         remote_free(r);
         return NULL;
     }
-    r->speedup = 1;
+    r->retry_for_ms = FAL_RETRY_FOR_MS;
+    r->base_ms = FAL_BACKOFF_BASE_MS;
+    r->cap_ms = FAL_BACKOFF_CAP_MS;
     r->seed = (unsigned)getpid() ^ (unsigned)util_now_ms();
     return r;
 }
@@ -62,9 +72,15 @@ const struct falcfg *remote_config(const struct remote *r)
     return &r->cfg;
 }
 
-void remote_set_speedup(struct remote *r, int factor)
+void remote_set_retry(struct remote *r, int64_t retry_for_ms, int64_t base_ms,
+                      int64_t cap_ms)
 {
-    r->speedup = factor > 0 ? factor : 1;
+    if (retry_for_ms > 0)
+        r->retry_for_ms = retry_for_ms;
+    if (base_ms > 0)
+        r->base_ms = base_ms;
+    if (cap_ms > 0)
+        r->cap_ms = cap_ms;
 }
 
 static void remote_call_free(struct remote_call *c)
@@ -73,20 +89,35 @@ static void remote_call_free(struct remote_call *c)
     free(c->body);
     free(c->ctype);
     free(c->upload_path);
+    free(c->who);
     free(c);
 }
 
 static void remote_http_done(void *arg, struct http_resp *resp);
+
+static void remote_end(struct remote_call *c, enum fal_verdict v,
+                       struct http_resp *resp, const struct dub_err *e)
+{
+    struct remote_result res;
+
+    res.verdict = v;
+    res.resp = resp;
+    res.err = v == FAL_OK ? NULL : e;
+    res.faults = c->attempt;
+    res.fault_ms = c->sent - c->started;
+    c->done(c->arg, &res);
+    remote_call_free(c);
+}
 
 static void remote_send(struct remote_call *c)
 {
     struct dub_err e = {0};
 
     c->r->inflight++;
+    c->sent = util_mono_ms();
     if (http_start(c->r->http, &c->req, remote_http_done, c, &e) < 0) {
         c->r->inflight--;
-        c->done(c->arg, FAL_FATAL, NULL, &e);
-        remote_call_free(c);
+        remote_end(c, FAL_FATAL, NULL, &e);
     }
 }
 
@@ -96,34 +127,44 @@ static void remote_http_done(void *arg, struct http_resp *resp)
     struct remote *r = c->r;
     struct dub_err e = {0};
     enum fal_verdict v = fal_classify(c->op, resp, &e);
+    int64_t now = util_mono_ms(), wait, asked;
+    double u;
 
     r->inflight--;
-    if (v == FAL_RETRY && --c->tries_left > 0) {
-        double u = (double)rand_r(&r->seed) / ((double)RAND_MAX + 1.0);
-        int64_t wait = fal_backoff_ms(c->attempt++, REMOTE_BACKOFF_BASE_MS,
-                                      REMOTE_BACKOFF_CAP_MS, u);
-        int64_t asked = fal_retry_after_ms(resp, FAL_RETRY_AFTER_CAP_MS);
-
-        /* A server that names its wait gets at least that. */
-        if (asked > wait)
-            wait = asked;
-        c->due = util_mono_ms() + wait / r->speedup;
-        /* A retried download starts the file again from nothing. */
-        if (c->req.download) {
-            fflush(c->req.download);
-            if (ftruncate(fileno(c->req.download), 0) == 0)
-                rewind(c->req.download);
-        }
-        c->next = r->waiting;
-        r->waiting = c;
+    log_ev(LOG_DEBUG, c->who, NULL, "http", "%s %s (try %d): %s in %lld ms",
+           c->req.method, fal_op_name(c->op), c->attempt + 1,
+           v == FAL_OK ? "ok" : e.msg, (long long)(now - c->sent));
+    if (v != FAL_RETRY) {
+        remote_end(c, v, resp, &e);
         return;
     }
-    c->done(c->arg, v, resp, v == FAL_OK ? NULL : &e);
-    remote_call_free(c);
+    u = (double)rand_r(&r->seed) / ((double)RAND_MAX + 1.0);
+    wait = fal_backoff_ms(c->attempt, r->base_ms, r->cap_ms, u);
+    asked = fal_retry_after_ms(resp, FAL_RETRY_AFTER_CAP_MS);
+    /* A server that names its wait gets at least that. */
+    if (asked > wait)
+        wait = asked;
+    c->attempt++;
+    if (now + wait > c->give_up) {
+        dub_err_prefix(&e, "gave up after %d tries in %.0f s",
+                       c->attempt, (now - c->started) / 1000.0);
+        c->sent = now;
+        remote_end(c, FAL_RETRY, resp, &e);
+        return;
+    }
+    c->due = now + wait;
+    /* A retried download starts the file again from nothing. */
+    if (c->req.download) {
+        fflush(c->req.download);
+        if (ftruncate(fileno(c->req.download), 0) == 0)
+            rewind(c->req.download);
+    }
+    c->next = r->waiting;
+    r->waiting = c;
 }
 
 int remote_call(struct remote *r, enum fal_op op, const struct http_req *req,
-                int tries, remote_fn *done, void *arg, struct dub_err *e)
+                remote_fn *done, void *arg, struct dub_err *e)
 {
     struct remote_call *c;
 
@@ -147,8 +188,13 @@ int remote_call(struct remote *r, enum fal_op op, const struct http_req *req,
         c->upload_path = xstrdup(req->upload_path);
         c->req.upload_path = c->upload_path;
     }
+    if (req->who) {
+        c->who = xstrdup(req->who);
+        c->req.who = c->who;
+    }
     c->req.extra_header = NULL;
-    c->tries_left = tries > 0 ? tries : 1;
+    c->started = util_mono_ms();
+    c->give_up = c->started + r->retry_for_ms;
     c->done = done;
     c->arg = arg;
     remote_send(c);
@@ -202,6 +248,31 @@ void remote_free(struct remote *r)
     free(r);
 }
 
+/* ==== Chains ============================================================ */
+
+/* What the calls of one chain met on the way, for its own result. */
+struct remote_tally {
+    int faults;
+    int64_t fault_ms;
+};
+
+static void remote_tally_add(struct remote_tally *t,
+                             const struct remote_result *r)
+{
+    t->faults += r->faults;
+    t->fault_ms += r->fault_ms;
+}
+
+static struct remote_result remote_tally_result(const struct remote_tally *t,
+                                                const struct remote_result *last)
+{
+    struct remote_result res = *last;
+
+    res.faults = t->faults;
+    res.fault_ms = t->fault_ms;
+    return res;
+}
+
 /* ==== Upload: initiate, then one PUT or the multipart parts ============ */
 
 struct remote_up {
@@ -210,17 +281,17 @@ struct remote_up {
     int64_t size;
     char *upload_url, *file_url;
     struct fal_part *parts;
-    int nparts, cur;
+    int nparts, cur, reinits;
     char **etags;
+    struct remote_tally tally;
     remote_upload_fn *done;
     void *arg;
 };
 
-static void remote_up_end(struct remote_up *u, const struct dub_err *e)
+static void remote_up_free(struct remote_up *u)
 {
     int i;
 
-    u->done(u->arg, e ? NULL : u->file_url, e);
     for (i = 0; i < u->nparts; i++)
         free(u->etags ? u->etags[i] : NULL);
     free(u->etags);
@@ -233,73 +304,109 @@ static void remote_up_end(struct remote_up *u, const struct dub_err *e)
     free(u);
 }
 
+/* Ends the chain with res (its counts replaced by the chain's). */
+static void remote_up_end(struct remote_up *u, const struct remote_result *res)
+{
+    struct remote_result all = remote_tally_result(&u->tally, res);
+    struct dub_err copy;
+
+    if (res->verdict != FAL_OK && res->err) {
+        copy = *res->err;
+        dub_err_prefix(&copy, "upload of '%s'", u->path);
+        all.err = &copy;
+    }
+    u->done(u->arg, res->verdict == FAL_OK ? u->file_url : NULL, &all);
+    remote_up_free(u);
+}
+
+/* Ends the chain with a failure of its own making. */
+static void remote_up_fail(struct remote_up *u, enum fal_verdict v,
+                           const struct dub_err *e)
+{
+    struct remote_result res = {v, NULL, e, 0, 0};
+
+    remote_up_end(u, &res);
+}
+
 static void remote_up_part(struct remote_up *u);
+static void remote_up_initiate(struct remote_up *u);
 
-static void remote_up_fail(struct remote_up *u, const struct dub_err *e)
+/* A signed URL that stopped working, or a 2xx reply the edge mangled:
+ * starts over from a fresh URL, a bounded number of times; 0 when the
+ * bound is reached. */
+static int remote_up_renew(struct remote_up *u)
 {
-    struct dub_err copy = *e;
+    int i;
 
-    dub_err_prefix(&copy, "upload of '%s'", u->path);
-    remote_up_end(u, &copy);
+    if (u->reinits >= REMOTE_MAX_REINIT)
+        return 0;
+    u->reinits++;
+    u->tally.faults++;
+    for (i = 0; i < u->nparts; i++) {
+        free(u->etags[i]);
+        u->etags[i] = NULL;
+    }
+    u->cur = 0;
+    free(u->upload_url);
+    free(u->file_url);
+    u->upload_url = u->file_url = NULL;
+    remote_up_initiate(u);
+    return 1;
 }
 
-static void remote_up_completed(void *arg, enum fal_verdict v,
-                                struct http_resp *resp, const struct dub_err *e)
+static void remote_up_completed(void *arg, const struct remote_result *r)
 {
     struct remote_up *u = arg;
 
-    (void)resp;
-    if (v != FAL_OK)
-        remote_up_fail(u, e);
-    else
-        remote_up_end(u, NULL);
+    remote_tally_add(&u->tally, r);
+    if (r->verdict != FAL_REINIT || !remote_up_renew(u))
+        remote_up_end(u, r);
 }
 
-static void remote_up_put_done(void *arg, enum fal_verdict v,
-                               struct http_resp *resp, const struct dub_err *e)
+static void remote_up_complete(struct remote_up *u)
+{
+    struct http_req req = {0};
+    struct dub_err e = {0};
+    char *url = fal_complete_url(u->upload_url);
+    char *body = fal_complete_body((const char *const *)u->etags, u->nparts);
+
+    req.method = "POST";
+    req.url = url;
+    req.content_type = "application/json";
+    req.body = body;
+    req.body_len = strlen(body);
+    if (remote_call(u->r, FAL_OP_UPLOAD, &req, remote_up_completed, u, &e) < 0)
+        remote_up_fail(u, FAL_FATAL, &e);
+    free(url);
+    free(body);
+}
+
+static void remote_up_put_done(void *arg, const struct remote_result *r)
 {
     struct remote_up *u = arg;
+    struct dub_err pe = {0};
+    char *etag;
 
-    if (v != FAL_OK) {
-        remote_up_fail(u, e);
+    remote_tally_add(&u->tally, r);
+    if (r->verdict != FAL_OK) {
+        if (r->verdict != FAL_REINIT || !remote_up_renew(u))
+            remote_up_end(u, r);
         return;
     }
     if (!u->nparts) {
-        remote_up_end(u, NULL);
+        remote_up_end(u, r);
         return;
     }
-    {
-        struct dub_err pe = {0};
-        char *etag;
-
-        if (fal_parse_part(resp->body.data, resp->etag, &etag, &pe) < 0) {
-            remote_up_fail(u, &pe);
-            return;
-        }
-        u->etags[u->cur++] = etag;
+    if (fal_parse_part(r->resp->body.data, r->resp->etag, &etag, &pe) < 0) {
+        if (!remote_up_renew(u))
+            remote_up_fail(u, FAL_FATAL, &pe);
+        return;
     }
-    if (u->cur < u->nparts) {
+    u->etags[u->cur++] = etag;
+    if (u->cur < u->nparts)
         remote_up_part(u);
-        return;
-    }
-    {
-        struct http_req req = {0};
-        struct dub_err ce = {0};
-        char *url = fal_complete_url(u->upload_url);
-        char *body = fal_complete_body((const char *const *)u->etags,
-                                       u->nparts);
-
-        req.method = "POST";
-        req.url = url;
-        req.content_type = "application/json";
-        req.body = body;
-        req.body_len = strlen(body);
-        if (remote_call(u->r, FAL_OP_UPLOAD, &req, REMOTE_TRIES,
-                        remote_up_completed, u, &ce) < 0)
-            remote_up_fail(u, &ce);
-        free(url);
-        free(body);
-    }
+    else
+        remote_up_complete(u);
 }
 
 static void remote_up_part(struct remote_up *u)
@@ -319,28 +426,48 @@ static void remote_up_part(struct remote_up *u)
         req.upload_len = u->size;
         req.content_type = u->ctype;
     }
-    if (remote_call(u->r, FAL_OP_UPLOAD, &req, REMOTE_TRIES,
-                    remote_up_put_done, u, &e) < 0)
-        remote_up_fail(u, &e);
+    if (remote_call(u->r, FAL_OP_UPLOAD, &req, remote_up_put_done, u, &e) < 0)
+        remote_up_fail(u, FAL_FATAL, &e);
     free(url);
 }
 
-static void remote_up_initiated(void *arg, enum fal_verdict v,
-                                struct http_resp *resp, const struct dub_err *e)
+static void remote_up_initiated(void *arg, const struct remote_result *r)
 {
     struct remote_up *u = arg;
     struct dub_err pe = {0};
 
-    if (v != FAL_OK) {
-        remote_up_fail(u, e);
+    remote_tally_add(&u->tally, r);
+    if (r->verdict != FAL_OK) {
+        remote_up_end(u, r);
         return;
     }
-    if (fal_parse_initiate(resp->body.data, &u->upload_url, &u->file_url,
+    if (fal_parse_initiate(r->resp->body.data, &u->upload_url, &u->file_url,
                            &pe) < 0) {
-        remote_up_fail(u, &pe);
+        if (!remote_up_renew(u))
+            remote_up_fail(u, FAL_FATAL, &pe);
         return;
     }
     remote_up_part(u);
+}
+
+static void remote_up_initiate(struct remote_up *u)
+{
+    struct http_req req = {0};
+    struct dub_err e = {0};
+    char *url = fal_initiate_url(u->r->cfg.rest, u->nparts > 0);
+    char *body = fal_initiate_body(u->ctype, u->name);
+
+    req.method = "POST";
+    req.url = url;
+    req.auth = 1;
+    req.content_type = "application/json";
+    req.body = body;
+    req.body_len = strlen(body);
+    if (remote_call(u->r, FAL_OP_INITIATE, &req, remote_up_initiated, u,
+                    &e) < 0)
+        remote_up_fail(u, FAL_FATAL, &e);
+    free(url);
+    free(body);
 }
 
 void remote_upload(struct remote *r, const char *path,
@@ -348,10 +475,8 @@ void remote_upload(struct remote *r, const char *path,
                    remote_upload_fn *done, void *arg)
 {
     struct remote_up *u = xcalloc(1, sizeof(*u));
-    struct http_req req = {0};
     struct dub_err e = {0};
     struct stat st;
-    char *url, *body;
 
     u->r = r;
     u->path = xstrdup(path);
@@ -361,7 +486,7 @@ void remote_upload(struct remote *r, const char *path,
     u->arg = arg;
     if (stat(path, &st) < 0) {
         dub_errf(&e, DUB_EIO, "cannot read '%s': %s", path, strerror(errno));
-        remote_up_end(u, &e);
+        remote_up_fail(u, FAL_FATAL, &e);
         return;
     }
     u->size = st.st_size;
@@ -369,95 +494,129 @@ void remote_upload(struct remote *r, const char *path,
         u->nparts = fal_parts(u->size, &u->parts);
         u->etags = xcalloc((size_t)u->nparts, sizeof(*u->etags));
     }
-    url = fal_initiate_url(r->cfg.rest, u->nparts > 0);
-    body = fal_initiate_body(content_type, file_name);
-    req.method = "POST";
-    req.url = url;
-    req.auth = 1;
-    req.content_type = "application/json";
-    req.body = body;
-    req.body_len = strlen(body);
-    if (remote_call(r, FAL_OP_INITIATE, &req, REMOTE_TRIES,
-                    remote_up_initiated, u, &e) < 0)
-        remote_up_fail(u, &e);
-    free(url);
-    free(body);
+    remote_up_initiate(u);
 }
 
-/* ==== Find a request in the listing ==================================== */
+/* ==== The request listing, page by page ================================= */
 
-struct remote_fd {
+struct remote_ls {
     struct remote *r;
-    char *endpoint, *payload, *cursor;
+    char *endpoint;
     int64_t since_ms, until_ms;
-    remote_find_fn *done;
+    struct remote_tally tally;
+    remote_item_fn *each;
+    remote_fn *done;
     void *arg;
 };
 
-static void remote_fd_end(struct remote_fd *f, int found, const char *id,
-                          const struct dub_err *e)
+static void remote_ls_page(struct remote_ls *l, const char *cursor);
+
+static void remote_ls_end(struct remote_ls *l, const struct remote_result *r)
 {
-    f->done(f->arg, found, id, e);
-    free(f->endpoint);
-    free(f->payload);
-    free(f->cursor);
-    free(f);
+    struct remote_result all = remote_tally_result(&l->tally, r);
+
+    l->done(l->arg, &all);
+    free(l->endpoint);
+    free(l);
 }
 
-static void remote_fd_page(struct remote_fd *f);
-
-static void remote_fd_reply(void *arg, enum fal_verdict v,
-                            struct http_resp *resp, const struct dub_err *e)
+static void remote_ls_reply(void *arg, const struct remote_result *r)
 {
-    struct remote_fd *f = arg;
-    struct fal_listing l;
+    struct remote_ls *l = arg;
+    struct fal_listing page;
     struct dub_err pe = {0};
+    struct remote_result res = *r;
     int i;
 
-    if (v != FAL_OK) {
-        remote_fd_end(f, -1, NULL, e);
+    remote_tally_add(&l->tally, r);
+    if (r->verdict != FAL_OK) {
+        remote_ls_end(l, r);
         return;
     }
-    if (fal_parse_listing(resp->body.data, &l, &pe) < 0) {
-        remote_fd_end(f, -1, NULL, &pe);
+    if (fal_parse_listing(r->resp->body.data, &page, &pe) < 0) {
+        /* A 2xx that does not parse is the edge mangling it: transient,
+         * and the caller asks again later. */
+        res.verdict = FAL_RETRY;
+        res.err = &pe;
+        remote_ls_end(l, &res);
         return;
     }
-    for (i = 0; i < l.n; i++) {
-        if (l.items[i].json_input &&
-            fal_input_matches(f->payload, l.items[i].json_input)) {
-            char *id = xstrdup(l.items[i].request_id);
-
-            fal_listing_release(&l);
-            remote_fd_end(f, 1, id, NULL);
-            free(id);
+    for (i = 0; i < page.n; i++) {
+        if (l->each(l->arg, &page.items[i])) {
+            fal_listing_release(&page);
+            remote_ls_end(l, r);
             return;
         }
     }
-    if (!l.has_more) {
-        fal_listing_release(&l);
-        remote_fd_end(f, 0, NULL, NULL);
-        return;
-    }
-    free(f->cursor);
-    f->cursor = xstrdup(l.next_cursor);
-    fal_listing_release(&l);
-    remote_fd_page(f);
+    if (page.has_more)
+        remote_ls_page(l, page.next_cursor);
+    else
+        remote_ls_end(l, r);
+    fal_listing_release(&page);
 }
 
-static void remote_fd_page(struct remote_fd *f)
+static void remote_ls_page(struct remote_ls *l, const char *cursor)
 {
     struct http_req req = {0};
     struct dub_err e = {0};
-    char *url = fal_listing_url(f->r->cfg.api, f->endpoint, f->since_ms,
-                                f->until_ms, f->cursor);
+    char *url = fal_listing_url(l->r->cfg.api, l->endpoint, l->since_ms,
+                                l->until_ms, cursor);
 
     req.method = "GET";
     req.url = url;
     req.auth = 1;
-    if (remote_call(f->r, FAL_OP_LIST, &req, REMOTE_TRIES, remote_fd_reply,
-                    f, &e) < 0)
-        remote_fd_end(f, -1, NULL, &e);
+    if (remote_call(l->r, FAL_OP_LIST, &req, remote_ls_reply, l, &e) < 0) {
+        struct remote_result res = {FAL_FATAL, NULL, &e, 0, 0};
+
+        remote_ls_end(l, &res);
+    }
     free(url);
+}
+
+void remote_list(struct remote *r, const char *endpoint, int64_t since_ms,
+                 int64_t until_ms, remote_item_fn *each, remote_fn *done,
+                 void *arg)
+{
+    struct remote_ls *l = xcalloc(1, sizeof(*l));
+
+    l->r = r;
+    l->endpoint = xstrdup(endpoint);
+    l->since_ms = since_ms - REMOTE_FIND_SKEW_MS;
+    l->until_ms = until_ms + REMOTE_FIND_SKEW_MS;
+    l->each = each;
+    l->done = done;
+    l->arg = arg;
+    remote_ls_page(l, NULL);
+}
+
+/* ==== Find one request in the listing =================================== */
+
+struct remote_fd {
+    char *payload;
+    char *found;
+    remote_find_fn *done;
+    void *arg;
+};
+
+static int remote_fd_item(void *arg, const struct fal_listed *item)
+{
+    struct remote_fd *f = arg;
+
+    if (!item->json_input || !fal_input_matches(f->payload, item->json_input))
+        return 0;
+    f->found = xstrdup(item->request_id);
+    return 1;
+}
+
+static void remote_fd_done(void *arg, const struct remote_result *r)
+{
+    struct remote_fd *f = arg;
+
+    f->done(f->arg, r->verdict != FAL_OK ? -1 : f->found ? 1 : 0, f->found,
+            r);
+    free(f->payload);
+    free(f->found);
+    free(f);
 }
 
 void remote_find(struct remote *r, const char *endpoint, const char *payload,
@@ -465,12 +624,9 @@ void remote_find(struct remote *r, const char *endpoint, const char *payload,
 {
     struct remote_fd *f = xcalloc(1, sizeof(*f));
 
-    f->r = r;
-    f->endpoint = xstrdup(endpoint);
     f->payload = xstrdup(payload);
-    f->since_ms = since_ms - REMOTE_FIND_SKEW_MS;
-    f->until_ms = util_now_ms() + REMOTE_FIND_SKEW_MS;
     f->done = done;
     f->arg = arg;
-    remote_fd_page(f);
+    remote_list(r, endpoint, since_ms, util_now_ms(), remote_fd_item,
+                remote_fd_done, f);
 }

@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 
 #include "manifest.h"
 #include "state.h"
+#include "window.h"
 #include "wire.h"
 
 static const char *const report_verdicts[] = {"accept", "conform", "reject"};
@@ -35,86 +37,6 @@ static void report_seconds(cJSON *o, const char *name, double s)
 {
     if (s >= 0)
         cJSON_AddNumberToObject(o, name, s);
-}
-
-cJSON *report_job_json(const struct report_job *j)
-{
-    const struct manifest_job *mj = j->mj;
-    const struct state_job *st = j->st;
-    cJSON *o = cJSON_CreateObject();
-    char desc[1024];
-    int k;
-
-    cJSON_AddStringToObject(o, "id", mj->id);
-    cJSON_AddStringToObject(o, "state", j->state);
-    if (j->reason)
-        cJSON_AddStringToObject(o, "reason", j->reason);
-    cJSON_AddStringToObject(o, "video", mj->video);
-    if (mj->audio)
-        cJSON_AddStringToObject(o, "audio", mj->audio);
-    if (mj->text) {
-        cJSON_AddStringToObject(o, "text", mj->text);
-        cJSON_AddStringToObject(o, "voice_id", mj->voice_id);
-        cJSON_AddStringToObject(o, "voice_language", mj->voice_language);
-        cJSON_AddNumberToObject(o, "voice_speed", mj->voice_speed);
-    }
-    if (j->plan) {
-        const struct plan *p = j->plan;
-        cJSON *w;
-
-        cJSON_AddStringToObject(o, "verdict", report_verdicts[p->verdict]);
-        if (p->verdict != PLAN_REJECT && j->video) {
-            plan_describe_video(p, j->video, desc, sizeof(desc));
-            cJSON_AddStringToObject(o, "video_plan", desc);
-            cJSON_AddItemToObject(o, "video_steps", wire_plan_video(&p->video));
-            if (p->has_audio && j->audio) {
-                plan_describe_audio(p, j->audio, desc, sizeof(desc));
-                cJSON_AddStringToObject(o, "audio_plan", desc);
-                cJSON_AddItemToObject(o, "audio_steps",
-                                      wire_plan_audio(&p->audio));
-            }
-            cJSON_AddNumberToObject(o, "billed_seconds", p->billed_seconds);
-            cJSON_AddNumberToObject(o, "cost", p->cost);
-        }
-        w = cJSON_AddArrayToObject(o, "warnings");
-        for (k = 0; k < p->nwarnings; k++)
-            cJSON_AddItemToArray(w, cJSON_CreateString(p->warnings[k]));
-    }
-    if (j->conformed_video)
-        cJSON_AddStringToObject(o, "conformed_video", j->conformed_video);
-    if (j->conformed_audio)
-        cJSON_AddStringToObject(o, "conformed_audio", j->conformed_audio);
-    if (j->video)
-        cJSON_AddItemToObject(o, "video_facts", wire_facts(j->video));
-    if (j->audio)
-        cJSON_AddItemToObject(o, "audio_facts", wire_facts(j->audio));
-    if (st) {
-        cJSON *t;
-
-        cJSON_AddNumberToObject(o, "attempts", st->attempts);
-        if (st->request_id)
-            cJSON_AddStringToObject(o, "request_id", st->request_id);
-        if (st->shared_with)
-            cJSON_AddStringToObject(o, "shared_with", st->shared_with);
-        if (st->output) {
-            cJSON_AddStringToObject(o, "output", st->output);
-            cJSON_AddNumberToObject(o, "output_size", (double)st->output_size);
-        }
-        if (st->output_url)
-            cJSON_AddStringToObject(o, "output_url", st->output_url);
-        t = cJSON_AddObjectToObject(o, "timings");
-        report_time(t, "submitted_at", st->submitted_at);
-        report_time(t, "started_at", st->started_at);
-        report_time(t, "completed_at", st->completed_at);
-        report_time(t, "finished_at", st->finished_at);
-        report_seconds(t, "queued_s", report_span(st->submitted_at,
-                                                  st->started_at));
-        report_seconds(t, "running_s", report_span(st->started_at,
-                                                   st->completed_at));
-        report_seconds(t, "total_s", report_span(st->created_at,
-                                                 st->finished_at));
-    }
-    return o;
 }
 
 static char *report_pretty(cJSON *o)
@@ -184,47 +106,360 @@ static void report_csv_field(struct buf *b, const char *s, int last)
     buf_puts(b, last ? "\"\r\n" : "\",");
 }
 
-static void report_csv_num(struct buf *b, double v)
+static void report_csv_num(struct buf *b, double v, int last)
 {
     char tmp[32];
 
     if (v < 0)
         tmp[0] = '\0';
+    else if (v == (double)(int64_t)v && v < 1e15)
+        snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
     else
         snprintf(tmp, sizeof(tmp), "%.3f", v);
-    report_csv_field(b, tmp, 0);
+    report_csv_field(b, tmp, last);
+}
+
+/* ==== Columns ============================================================
+ *
+ * A report column is one row here: its name (the CSV header, and the JSON
+ * key when json is set), and how to read it from a job.  Text getters
+ * write into tmp (n bytes) or return a string the job owns; number
+ * getters return a negative value for "none".  Nested JSON (facts, steps,
+ * timings) is added by report_job_json().
+ */
+struct report_col {
+    const char *name;
+    int json;
+    const char *(*text)(const struct report_job *j, char *tmp, size_t n);
+    double (*num)(const struct report_job *j);
+};
+
+static const struct plan *report_planned(const struct report_job *j)
+{
+    return j->plan && j->plan->verdict != PLAN_REJECT ? j->plan : NULL;
+}
+
+static const char *rc_id(const struct report_job *j, char *t, size_t n)
+{
+    return j->mj->id;
+}
+
+static const char *rc_state(const struct report_job *j, char *t, size_t n)
+{
+    return j->state;
+}
+
+static const char *rc_reason(const struct report_job *j, char *t, size_t n)
+{
+    return j->reason;
+}
+
+static const char *rc_waiting(const struct report_job *j, char *t, size_t n)
+{
+    return j->st ? j->st->waiting : NULL;
+}
+
+static const char *rc_resumed(const struct report_job *j, char *t, size_t n)
+{
+    return j->st ? j->st->resumed : NULL;
+}
+
+static const char *rc_video(const struct report_job *j, char *t, size_t n)
+{
+    return j->mj->video;
+}
+
+static const char *rc_audio_or_text(const struct report_job *j, char *t,
+                                    size_t n)
+{
+    return j->mj->audio ? j->mj->audio : j->mj->text;
+}
+
+static const char *rc_verdict(const struct report_job *j, char *t, size_t n)
+{
+    return j->plan ? report_verdicts[j->plan->verdict] : NULL;
+}
+
+static const char *rc_video_plan(const struct report_job *j, char *t,
+                                 size_t n)
+{
+    if (!report_planned(j) || !j->video)
+        return NULL;
+    plan_describe_video(j->plan, j->video, t, n);
+    return t;
+}
+
+static const char *rc_audio_plan(const struct report_job *j, char *t,
+                                 size_t n)
+{
+    if (!report_planned(j) || !j->plan->has_audio || !j->audio)
+        return NULL;
+    plan_describe_audio(j->plan, j->audio, t, n);
+    return t;
+}
+
+static double rc_billed(const struct report_job *j)
+{
+    return report_planned(j) ? j->plan->billed_seconds : -1;
+}
+
+static double rc_cost(const struct report_job *j)
+{
+    return report_planned(j) ? j->plan->cost : -1;
+}
+
+static const char *rc_request_id(const struct report_job *j, char *t,
+                                 size_t n)
+{
+    return j->st ? j->st->request_id : NULL;
+}
+
+static double rc_queued(const struct report_job *j)
+{
+    return j->st ? report_span(j->st->submitted_at, j->st->started_at) : -1;
+}
+
+static double rc_running(const struct report_job *j)
+{
+    return j->st ? report_span(j->st->started_at, j->st->completed_at) : -1;
+}
+
+static double rc_total(const struct report_job *j)
+{
+    return j->st ? report_span(j->st->created_at, j->st->finished_at) : -1;
+}
+
+static double rc_faults(const struct report_job *j)
+{
+    return j->st ? j->st->faults : -1;
+}
+
+static double rc_fault_s(const struct report_job *j)
+{
+    return j->st ? j->st->fault_ms / 1000.0 : -1;
+}
+
+static const char *rc_output(const struct report_job *j, char *t, size_t n)
+{
+    return j->st && j->st->state == JOB_DONE ? j->st->output : NULL;
+}
+
+static double rc_output_size(const struct report_job *j)
+{
+    return j->st && j->st->state == JOB_DONE ? (double)j->st->output_size
+                                             : -1;
+}
+
+static const char *rc_shared_with(const struct report_job *j, char *t,
+                                  size_t n)
+{
+    return j->st ? j->st->shared_with : NULL;
+}
+
+static const struct report_col report_cols[] = {
+    {"id", 1, rc_id, NULL},
+    {"state", 1, rc_state, NULL},
+    {"reason", 1, rc_reason, NULL},
+    {"waiting", 1, rc_waiting, NULL},
+    {"resumed", 1, rc_resumed, NULL},
+    {"video", 1, rc_video, NULL},
+    {"audio_or_text", 0, rc_audio_or_text, NULL},
+    {"verdict", 1, rc_verdict, NULL},
+    {"video_plan", 1, rc_video_plan, NULL},
+    {"audio_plan", 1, rc_audio_plan, NULL},
+    {"billed_seconds", 1, NULL, rc_billed},
+    {"cost", 1, NULL, rc_cost},
+    {"request_id", 1, rc_request_id, NULL},
+    {"queued_s", 0, NULL, rc_queued},
+    {"running_s", 0, NULL, rc_running},
+    {"total_s", 0, NULL, rc_total},
+    {"faults", 1, NULL, rc_faults},
+    {"fault_seconds", 1, NULL, rc_fault_s},
+    {"output", 1, rc_output, NULL},
+    {"output_size", 1, NULL, rc_output_size},
+    {"shared_with", 1, rc_shared_with, NULL},
+};
+
+static void report_csv_header(struct buf *b)
+{
+    size_t i;
+
+    for (i = 0; i < DUB_ARRAY_LEN(report_cols); i++)
+        buf_printf(b, "%s%s", report_cols[i].name,
+                   i + 1 < DUB_ARRAY_LEN(report_cols) ? "," : "\r\n");
 }
 
 static void report_csv_row(struct buf *b, const struct report_job *j)
 {
-    const struct state_job *st = j->st;
-    const struct plan *p = j->plan;
-    char vdesc[1024] = "", adesc[1024] = "", size[32] = "";
+    char tmp[1024];
+    size_t i;
 
-    if (p && p->verdict != PLAN_REJECT && j->video) {
-        plan_describe_video(p, j->video, vdesc, sizeof(vdesc));
-        if (p->has_audio && j->audio)
-            plan_describe_audio(p, j->audio, adesc, sizeof(adesc));
+    for (i = 0; i < DUB_ARRAY_LEN(report_cols); i++) {
+        const struct report_col *c = &report_cols[i];
+        int last = i + 1 == DUB_ARRAY_LEN(report_cols);
+
+        if (c->text)
+            report_csv_field(b, c->text(j, tmp, sizeof(tmp)), last);
+        else
+            report_csv_num(b, c->num(j), last);
     }
-    if (st && st->output)
-        snprintf(size, sizeof(size), "%lld", (long long)st->output_size);
-    report_csv_field(b, j->mj->id, 0);
-    report_csv_field(b, j->state, 0);
-    report_csv_field(b, j->reason, 0);
-    report_csv_field(b, j->mj->video, 0);
-    report_csv_field(b, j->mj->audio ? j->mj->audio : j->mj->text, 0);
-    report_csv_field(b, p ? report_verdicts[p->verdict] : "", 0);
-    report_csv_field(b, vdesc, 0);
-    report_csv_field(b, adesc, 0);
-    report_csv_num(b, p && p->verdict != PLAN_REJECT ? p->billed_seconds : -1);
-    report_csv_num(b, p && p->verdict != PLAN_REJECT ? p->cost : -1);
-    report_csv_field(b, st ? st->request_id : NULL, 0);
-    report_csv_num(b, st ? report_span(st->submitted_at, st->started_at) : -1);
-    report_csv_num(b, st ? report_span(st->started_at, st->completed_at) : -1);
-    report_csv_num(b, st ? report_span(st->created_at, st->finished_at) : -1);
-    report_csv_field(b, st ? st->output : NULL, 0);
-    report_csv_field(b, size, 0);
-    report_csv_field(b, st ? st->shared_with : NULL, 1);
+}
+
+/* The table's JSON columns of j into o. */
+static void report_json_cols(cJSON *o, const struct report_job *j)
+{
+    char tmp[1024];
+    size_t i;
+
+    for (i = 0; i < DUB_ARRAY_LEN(report_cols); i++) {
+        const struct report_col *c = &report_cols[i];
+        const char *t;
+        double v;
+
+        if (!c->json)
+            continue;
+        if (c->text) {
+            t = c->text(j, tmp, sizeof(tmp));
+            if (t)
+                cJSON_AddStringToObject(o, c->name, t);
+        } else if ((v = c->num(j)) >= 0) {
+            cJSON_AddNumberToObject(o, c->name, v);
+        }
+    }
+}
+
+/* The plan's bits in words, in bit order (plan.h). */
+static const char *const report_video_whys[] = {
+    "rotate", "square pixels", "scale", "pad", "crop", "even size", "trim",
+    "loop", "freeze", "constant rate", "pixel format", "codec", "container",
+    "bytes", "drop audio", NULL,
+};
+static const char *const report_audio_whys[] = {
+    "extract", "format", "bytes", "trim", "pad", "downmix", "strip",
+    "measured duration", "resample", NULL,
+};
+
+/*
+ * The worker's plan JSON made readable: "step" and "why" are numbers on
+ * the pipe, and words here ("encode"; ["scale", "trim"]), since a person
+ * or a script reads the report.
+ */
+static cJSON *report_steps(cJSON *o, const char *const *whys)
+{
+    static const char *const steps[] = {"keep", "remux", "encode"};
+    const cJSON *step = cJSON_GetObjectItemCaseSensitive(o, "step");
+    const cJSON *why = cJSON_GetObjectItemCaseSensitive(o, "why");
+    unsigned bits = cJSON_IsNumber(why) ? (unsigned)why->valuedouble : 0;
+    cJSON *names = cJSON_CreateArray();
+    int k;
+
+    for (k = 0; whys[k]; k++)
+        if (bits & (1u << k))
+            cJSON_AddItemToArray(names, cJSON_CreateString(whys[k]));
+    cJSON_ReplaceItemInObjectCaseSensitive(o, "why", names);
+    if (cJSON_IsNumber(step) && step->valueint >= 0 && step->valueint < 3)
+        cJSON_ReplaceItemInObjectCaseSensitive(
+            o, "step", cJSON_CreateString(steps[step->valueint]));
+    return o;
+}
+
+/* cJSON prints doubles in full: 0.98 would read 0.9800000000000002. */
+static double report_round(double v, int places)
+{
+    double k = pow(10, places);
+
+    return round(v * k) / k;
+}
+
+/* A long scene's windows: each one's span in seconds and frames, why it
+ * ends there, and what it bills; then the scene's sums against fixed
+ * windows. */
+static void report_windows(cJSON *o, const struct window_plan *p,
+                           const struct report_window *wins)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, "windows");
+    double fps = (double)p->fps_num / p->fps_den;
+    int k;
+
+    for (k = 0; k < p->n; k++) {
+        const struct window *w = &p->w[k];
+        cJSON *x = cJSON_CreateObject();
+
+        cJSON_AddNumberToObject(x, "start", report_round(w->start / fps, 3));
+        cJSON_AddNumberToObject(x, "end", report_round(w->end / fps, 3));
+        cJSON_AddNumberToObject(x, "start_frame", (double)w->start);
+        cJSON_AddNumberToObject(x, "frames", (double)(w->end - w->start));
+        cJSON_AddStringToObject(x, "cut", window_cut_name(w->cut));
+        cJSON_AddBoolToObject(x, "sent", !w->silent);
+        cJSON_AddNumberToObject(x, "billed_seconds", w->billed);
+        if (wins && wins[k].id)
+            cJSON_AddStringToObject(x, "job", wins[k].id);
+        if (wins && wins[k].state)
+            cJSON_AddStringToObject(x, "state", wins[k].state);
+        if (wins && wins[k].request_id)
+            cJSON_AddStringToObject(x, "request_id", wins[k].request_id);
+        cJSON_AddItemToArray(a, x);
+    }
+    cJSON_AddNumberToObject(o, "windows_billed_seconds", p->billed);
+    cJSON_AddNumberToObject(o, "windows_cost", report_round(p->cost, 6));
+    cJSON_AddNumberToObject(o, "fixed_windows_billed_seconds", p->fixed_billed);
+    cJSON_AddNumberToObject(o, "silent_billed_seconds_saved", p->silent_billed);
+}
+
+cJSON *report_job_json(const struct report_job *j)
+{
+    const struct manifest_job *mj = j->mj;
+    const struct state_job *st = j->st;
+    cJSON *o = cJSON_CreateObject(), *t;
+    int k;
+
+    report_json_cols(o, j);
+    if (mj->audio)
+        cJSON_AddStringToObject(o, "audio", mj->audio);
+    if (mj->text) {
+        cJSON_AddStringToObject(o, "text", mj->text);
+        cJSON_AddStringToObject(o, "voice_id", mj->voice_id);
+        cJSON_AddStringToObject(o, "voice_language", mj->voice_language);
+        cJSON_AddNumberToObject(o, "voice_speed", mj->voice_speed);
+    }
+    if (report_planned(j) && j->video) {
+        cJSON_AddItemToObject(o, "video_steps",
+                              report_steps(wire_plan_video(&j->plan->video),
+                                           report_video_whys));
+        if (j->plan->has_audio && j->audio)
+            cJSON_AddItemToObject(o, "audio_steps",
+                                  report_steps(wire_plan_audio(&j->plan->audio),
+                                               report_audio_whys));
+    }
+    if (j->plan) {
+        t = cJSON_AddArrayToObject(o, "warnings");
+        for (k = 0; k < j->plan->nwarnings; k++)
+            cJSON_AddItemToArray(t, cJSON_CreateString(j->plan->warnings[k]));
+    }
+    if (j->windows)
+        report_windows(o, j->windows, j->wins);
+    if (j->conformed_video)
+        cJSON_AddStringToObject(o, "conformed_video", j->conformed_video);
+    if (j->conformed_audio)
+        cJSON_AddStringToObject(o, "conformed_audio", j->conformed_audio);
+    if (j->video)
+        cJSON_AddItemToObject(o, "video_facts", wire_facts(j->video));
+    if (j->audio)
+        cJSON_AddItemToObject(o, "audio_facts", wire_facts(j->audio));
+    if (!st)
+        return o;
+    cJSON_AddNumberToObject(o, "attempts", st->attempts);
+    if (st->output_url)
+        cJSON_AddStringToObject(o, "output_url", st->output_url);
+    t = cJSON_AddObjectToObject(o, "timings");
+    report_time(t, "submitted_at", st->submitted_at);
+    report_time(t, "started_at", st->started_at);
+    report_time(t, "completed_at", st->completed_at);
+    report_time(t, "finished_at", st->finished_at);
+    report_seconds(t, "queued_s", rc_queued(j));
+    report_seconds(t, "running_s", rc_running(j));
+    report_seconds(t, "total_s", rc_total(j));
+    return o;
 }
 
 /* Prints item (unformatted) to f and deletes it; with open set, without
@@ -245,14 +480,66 @@ static void report_put(FILE *f, cJSON *item, int open)
  * memory of one job's record: report.json is one object with the batch's
  * fields, then "jobs" with one job per line, then "totals".
  */
+/* The batch's sums, counted as the jobs stream past. */
+struct report_tally {
+    cJSON *states;              /* jobs per state name */
+    double cost;                /* what the batch's requests cost */
+    double spent;               /* what was sent to fal, over every run */
+    int64_t faults, fault_ms;   /* transient faults outlasted */
+    int waiting;                /* jobs parked for the next run */
+    int attention;              /* jobs a person should look at */
+};
+
+static void report_tally_job(struct report_tally *t, const struct report_job *j)
+{
+    cJSON *c = cJSON_GetObjectItemCaseSensitive(t->states, j->state);
+
+    if (c)
+        cJSON_SetNumberValue(c, c->valuedouble + 1);
+    else
+        cJSON_AddNumberToObject(t->states, j->state, 1);
+    /* Shared jobs ride on another job's request: no cost of their own. */
+    if (j->plan && j->plan->verdict != PLAN_REJECT &&
+        !(j->st && j->st->shared_with))
+        t->cost += j->plan->cost;
+    if (j->st && j->plan && (j->st->request_id || j->st->acked) &&
+        !j->st->shared_with)
+        t->spent += j->plan->cost;
+    if (j->st) {
+        t->faults += j->st->faults;
+        t->fault_ms += j->st->fault_ms;
+        t->waiting += j->st->waiting != NULL;
+    }
+    t->attention += (j->st && j->st->waiting) ||
+                    strcmp(j->state, "FAILED") == 0 ||
+                    strcmp(j->state, "REJECTED") == 0 ||
+                    strcmp(j->state, "SKIPPED") == 0 ||
+                    strcmp(j->state, "CANCELLED") == 0;
+}
+
+static void report_tally_json(cJSON *tot, const struct report_tally *t,
+                              const struct report_batch *bt, size_t n)
+{
+    cJSON_AddNumberToObject(tot, "jobs", (double)n);
+    cJSON_AddNumberToObject(tot, "estimated_cost", t->cost);
+    /* What was sent to fal over every run of the batch, against its cap. */
+    cJSON_AddNumberToObject(tot, "sent_cost", t->spent);
+    if (bt->max_cost > 0)
+        cJSON_AddNumberToObject(tot, "max_cost", bt->max_cost);
+    cJSON_AddNumberToObject(tot, "waiting", t->waiting);
+    cJSON_AddNumberToObject(tot, "needs_attention", t->attention);
+    cJSON_AddNumberToObject(tot, "faults", (double)t->faults);
+    cJSON_AddNumberToObject(tot, "fault_seconds", t->fault_ms / 1000.0);
+}
+
 int report_write(const char *dir, const struct report_batch *bt,
                  const struct report_job *jobs, size_t n, struct dub_err *e)
 {
     struct util_atomic js, cs;
-    cJSON *head, *tot, *counts;
+    struct report_tally t = {0};
+    cJSON *head, *tot;
     struct buf row = {0};
     char *path;
-    double cost = 0;
     size_t i;
     int rc;
 
@@ -278,32 +565,20 @@ int report_write(const char *dir, const struct report_batch *bt,
     cJSON_AddBoolToObject(head, "interrupted", bt->interrupted);
     report_put(js.f, head, 1);
     tot = cJSON_CreateObject();
-    counts = cJSON_AddObjectToObject(tot, "states");
+    t.states = cJSON_AddObjectToObject(tot, "states");
     fputs(",\"jobs\":[", js.f);
-    fputs("id,state,reason,video,audio_or_text,verdict,video_plan,"
-          "audio_plan,billed_seconds,cost,request_id,queued_s,"
-          "running_s,total_s,output,output_size,shared_with\r\n", cs.f);
+    report_csv_header(&row);
+    fwrite(row.data, 1, row.len, cs.f);
     for (i = 0; i < n; i++) {
-        const struct report_job *j = &jobs[i];
-        cJSON *c = cJSON_GetObjectItemCaseSensitive(counts, j->state);
-
         fputs(i ? ",\n" : "\n", js.f);
-        report_put(js.f, report_job_json(j), 0);
+        report_put(js.f, report_job_json(&jobs[i]), 0);
         buf_reset(&row);
-        report_csv_row(&row, j);
+        report_csv_row(&row, &jobs[i]);
         fwrite(row.data, 1, row.len, cs.f);
-        if (c)
-            cJSON_SetNumberValue(c, c->valuedouble + 1);
-        else
-            cJSON_AddNumberToObject(counts, j->state, 1);
-        /* Shared jobs ride on another job's request: no cost of their own. */
-        if (j->plan && j->plan->verdict != PLAN_REJECT &&
-            !(j->st && j->st->shared_with))
-            cost += j->plan->cost;
+        report_tally_job(&t, &jobs[i]);
     }
     buf_release(&row);
-    cJSON_AddNumberToObject(tot, "jobs", (double)n);
-    cJSON_AddNumberToObject(tot, "estimated_cost", cost);
+    report_tally_json(tot, &t, bt, n);
     fputs("\n],\"totals\":", js.f);
     report_put(js.f, tot, 0);
     fputs("}\n", js.f);

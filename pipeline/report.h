@@ -19,6 +19,8 @@ struct cJSON;
 struct manifest_job;
 struct state_job;
 
+struct window_plan;
+
 struct report_job {
     const struct manifest_job *mj;
     const struct facts *video;   /* NULL when not probed */
@@ -29,6 +31,16 @@ struct report_job {
     const char *reason;          /* why not done, or NULL */
     const char *conformed_video; /* work files, when made */
     const char *conformed_audio;
+    const struct window_plan *windows; /* a long scene's, when planned */
+    const struct report_window *wins;  /* and per window (windows->n), or
+                                          NULL before the run */
+};
+
+/* A long scene's window as its own job saw it; NULLs when not sent. */
+struct report_window {
+    const char *id;          /* "<scene>~w01" */
+    const char *state;       /* its job's state name */
+    const char *request_id;
 };
 
 struct report_batch {
@@ -36,6 +48,7 @@ struct report_batch {
     const char *endpoint;
     int64_t started_at, finished_at; /* epoch ms */
     int interrupted;
+    double max_cost;                 /* the batch's --max-cost, 0: none */
 };
 
 /* One job as a JSON object. */

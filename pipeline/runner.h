@@ -7,6 +7,8 @@
 #ifndef DUB_RUNNER_H
 #define DUB_RUNNER_H
 
+struct scenes;
+
 #include <stdint.h>
 
 #include "util.h"
@@ -23,7 +25,15 @@ struct runner_opts {
     int64_t job_timeout_ms; /* from submit to result */
     int64_t poll_ms;        /* first status poll interval */
     int64_t poll_max_ms;    /* longest interval between polls */
+    int64_t retry_for_ms;   /* how long a step outlasts transient faults */
+    int64_t backoff_ms;     /* first backoff step, and its cap */
+    int64_t backoff_cap_ms;
+    int resubmit_failed;    /* pay again for requests fal failed */
     int progress;           /* draw a progress line (a terminal) */
+    struct scenes *scenes;  /* long scenes, whose windows are among the
+                               jobs: joined after the loop, reported */
+    int64_t started_at;     /* epoch ms the run began (before its scenes
+                               were cut); 0: when runner_run starts */
 };
 
 /* Runs the batch; returns the exit code (design.md section 8). */

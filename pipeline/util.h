@@ -56,7 +56,6 @@ int dub_errf(struct dub_err *e, enum dub_code code, const char *fmt, ...)
     DUB_PRINTF(3, 4);
 /* Prefixes e->msg with "prefix: "; returns -1 so it can end a failure path. */
 int dub_err_prefix(struct dub_err *e, const char *fmt, ...) DUB_PRINTF(2, 3);
-void dub_err_clear(struct dub_err *e);
 
 /* Print "dubbatch: msg" (with strerror(errno) when fmt ends in ':'), exit 2. */
 DUB_NORETURN void dub_fatal(const char *fmt, ...) DUB_PRINTF(1, 2);
@@ -89,6 +88,10 @@ void buf_printf(struct buf *b, const char *fmt, ...) DUB_PRINTF(2, 3);
 void buf_reset(struct buf *b);
 char *buf_detach(struct buf *b);
 void buf_release(struct buf *b);
+/* Appends s with what a terminal would act on made visible, for messages
+ * that quote a file's contents: control characters as \n, \t, \r or \xNN,
+ * C1 controls as \u0080..\u009f, bytes that are not UTF-8 as \xNN. */
+void buf_put_clean(struct buf *b, const char *s);
 
 /*
  * Text joined by a separator into a fixed buffer the caller owns, cut (never
@@ -108,10 +111,17 @@ int util_read_file(const char *path, size_t max, struct buf *b,
 /* Writes data to path atomically: a temporary beside it, fsync, rename. */
 int util_write_atomic(const char *path, const void *data, size_t len,
                       struct dub_err *e);
-/* The same in pieces, for what is too large to build in memory first:
- * write to a.f between util_atomic_open() and util_atomic_close(), which
- * syncs and renames it into place, or with ok 0 (or after a failed write)
- * removes it.  Both free what open allocated. */
+/* Writes a file atomically, in pieces, so a reader never sees it
+ * half-written: write to a.f between util_atomic_open() and
+ * util_atomic_close(), which syncs and renames it into place, or with ok 0
+ * (or after a failed write) removes it.  Both free what open allocated. */
+/* 2 * nbytes hex digits of /dev/urandom into out (2 * nbytes + 1 bytes;
+ * at most 32 bytes). */
+void util_random_hex(char *out, size_t nbytes);
+/* Creates "<path>.tmp.<16 random hex digits>" for writing, exclusively and
+ * never through a link, so nobody can have it pointed elsewhere first;
+ * its name in *tmp (caller frees).  The fd, or -1 and e. */
+int util_tmp_open(const char *path, char **tmp, struct dub_err *e);
 struct util_atomic {
     FILE *f;
     char *path, *tmp;
@@ -119,11 +129,20 @@ struct util_atomic {
 int util_atomic_open(struct util_atomic *a, const char *path,
                      struct dub_err *e);
 int util_atomic_close(struct util_atomic *a, int ok, struct dub_err *e);
+/* Copies src to dst atomically (util_atomic); -1 and e on failure. */
+int util_copy_file(const char *src, const char *dst, struct dub_err *e);
 /* mkdir -p; 0 when the directory exists afterwards. */
 int util_mkdirs(const char *path, struct dub_err *e);
 
 /* Joins dir and name with one '/'; absolute names are returned as is. */
 char *util_path_join(const char *dir, const char *name);
+/* path without "." and "name/.." parts and with one slash between names
+ * ("manifests/../out" -> "out"), changed only where that cannot change
+ * what it names: "link/.." stays when link is a symbolic link.  Caller
+ * frees. */
+char *util_path_clean(const char *path);
+/* path made absolute against the working folder, and clean; caller frees. */
+char *util_path_abs(const char *path);
 /* The directory part of path ("." when none); caller frees. */
 char *util_dirname(const char *path);
 /* The last component of path, without its extension; caller frees. */
@@ -132,21 +151,6 @@ char *util_stem(const char *path);
 void util_ext(const char *path, char *out, size_t outlen);
 /* 1 when s begins with prefix. */
 int util_starts_with(const char *s, const char *prefix);
-
-/* SHA-256. */
-struct sha256 {
-    uint32_t h[8];
-    uint64_t len;
-    unsigned char blk[64];
-    size_t blen;
-};
-void sha256_init(struct sha256 *s);
-void sha256_update(struct sha256 *s, const void *data, size_t n);
-void sha256_final(struct sha256 *s, unsigned char out[32]);
-/* Lower-case hex digest of data (65 bytes with the NUL). */
-void sha256_hex(const void *data, size_t n, char out[65]);
-/* Hex digest of a file's content; -1 and e when it cannot be read. */
-int sha256_file(const char *path, char out[65], struct dub_err *e);
 
 /* Milliseconds: wall clock since the epoch, and monotonic. */
 int64_t util_now_ms(void);

@@ -7,6 +7,8 @@
 #include "wire.h"
 #include "util.h"
 
+#include <limits.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -144,6 +146,7 @@ static void wire_get(const cJSON *obj, void *base,
     for (i = 0; i < n; i++) {
         const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, fl[i].name);
         void *m = p + fl[i].off;
+        double d;
 
         if (fl[i].type == W_STR) {
             if (cJSON_IsString(it))
@@ -152,11 +155,27 @@ static void wire_get(const cJSON *obj, void *base,
         }
         if (!cJSON_IsNumber(it))
             continue;
+        d = it->valuedouble;
+        /* A number its field cannot hold is mistyped too: the cast would
+         * be undefined, and an infinity (1e999) would reach plan.c's
+         * arithmetic. */
         switch (fl[i].type) {
-        case W_INT: *(int *)m = (int)it->valuedouble; break;
-        case W_UINT: *(unsigned *)m = (unsigned)it->valuedouble; break;
-        case W_I64: *(int64_t *)m = (int64_t)it->valuedouble; break;
-        case W_DBL: *(double *)m = it->valuedouble; break;
+        case W_INT:
+            if (d > INT_MIN - 1.0 && d < INT_MAX + 1.0)
+                *(int *)m = (int)d;
+            break;
+        case W_UINT:
+            if (d > -1.0 && d < UINT_MAX + 1.0)
+                *(unsigned *)m = (unsigned)d;
+            break;
+        case W_I64:
+            if (d >= -0x1p63 && d < 0x1p63)
+                *(int64_t *)m = (int64_t)d;
+            break;
+        case W_DBL:
+            if (isfinite(d))
+                *(double *)m = d;
+            break;
         case W_STR: break;
         }
     }
@@ -301,6 +320,11 @@ static const char *const wire_op_names[WIRE_NOPS] = {
     [WIRE_VERIFY] = "verify",
 };
 
+const char *wire_op_name(enum wire_op op)
+{
+    return (unsigned)op < WIRE_NOPS ? wire_op_names[op] : "task";
+}
+
 static char *wire_print(cJSON *o)
 {
     char *text = cJSON_PrintUnformatted(o);
@@ -316,6 +340,17 @@ static const char *wire_str(const cJSON *o, const char *name)
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
 
     return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+/* A task's or reply's id: a whole number a long holds, else -1. */
+static long wire_id(const cJSON *o)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+
+    if (!cJSON_IsNumber(id) || !(id->valuedouble >= -1) ||
+        id->valuedouble > 1e15)
+        return -1;
+    return (long)id->valuedouble;
 }
 
 static char *wire_dup(const cJSON *o, const char *name)
@@ -418,12 +453,12 @@ char *wire_task_line(const struct wire_task *t)
 int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
 {
     cJSON *o = cJSON_Parse(line);
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
     const char *op = wire_str(o, "op"), *kind;
+    const cJSON *n;
     int i, rc = -1;
 
     memset(t, 0, sizeof(*t));
-    t->id = cJSON_IsNumber(id) ? (long)id->valuedouble : -1;
+    t->id = wire_id(o);
     if (!cJSON_IsObject(o) || !op) {
         dub_errf(e, DUB_EINTERNAL, "malformed media task");
         goto out;
@@ -431,7 +466,12 @@ int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
     for (i = 0; i < WIRE_NOPS && strcmp(wire_op_names[i], op) != 0; i++)
         ;
     if (i == WIRE_NOPS) {
-        dub_errf(e, DUB_EINTERNAL, "unknown media task '%.40s'", op);
+        struct buf name = {0};
+
+        buf_put_clean(&name, op);
+        dub_errf(e, DUB_EINTERNAL, "unknown media task '%.40s'",
+                 name.data ? name.data : "");
+        buf_release(&name);
         goto out;
     }
     t->op = (enum wire_op)i;
@@ -442,14 +482,17 @@ int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
     t->out = wire_dup(o, "out");
     t->at = 1.0;
     t->max_w = 480;
-    if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "at")))
-        t->at = cJSON_GetObjectItemCaseSensitive(o, "at")->valuedouble;
-    if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "max_w")))
-        t->max_w = cJSON_GetObjectItemCaseSensitive(o, "max_w")->valueint;
+    /* Bounded here: thumb.c multiplies the time into libav's units. */
+    n = cJSON_GetObjectItemCaseSensitive(o, "at");
+    if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 1e6)
+        t->at = n->valuedouble;
+    n = cJSON_GetObjectItemCaseSensitive(o, "max_w");
+    if (cJSON_IsNumber(n) && n->valuedouble >= 16 && n->valuedouble <= 8192)
+        t->max_w = n->valueint;
     kind = wire_str(o, "kind");
     t->audio = kind && strcmp(kind, "audio") == 0;
     if (!t->path) {
-        dub_errf(e, DUB_EINTERNAL, "%s task without a path", op);
+        dub_errf(e, DUB_EINTERNAL, "%s task without a path", wire_op_names[i]);
         goto out;
     }
     if (t->op == WIRE_DELIVER) {
@@ -485,7 +528,8 @@ int wire_task_parse(const char *line, struct wire_task *t, struct dub_err *e)
     }
     if ((t->op == WIRE_THUMB || t->op == WIRE_CONFORM ||
          t->op == WIRE_DELIVER || t->op == WIRE_STITCH) && !t->out) {
-        dub_errf(e, DUB_EINTERNAL, "%s task without an output", op);
+        dub_errf(e, DUB_EINTERNAL, "%s task without an output",
+                 wire_op_names[i]);
         goto out;
     }
     if (t->op == WIRE_CONFORM &&
@@ -560,7 +604,6 @@ char *wire_reply_line(const struct wire_reply *r)
 int wire_reply_parse(const char *line, struct wire_reply *r)
 {
     cJSON *o = cJSON_Parse(line);
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(o, "code");
     const cJSON *it;
     const char *s;
@@ -570,12 +613,12 @@ int wire_reply_parse(const char *line, struct wire_reply *r)
         cJSON_Delete(o);
         return -1;
     }
-    r->id = cJSON_IsNumber(id) ? (long)id->valuedouble : -1;
+    r->id = wire_id(o);
     r->ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok"));
     if (!r->ok) {
         s = wire_str(o, "error");
-        dub_errf(&r->err, cJSON_IsNumber(code) && code->valueint > DUB_OK &&
-                                  code->valueint <= DUB_EINTERNAL
+        dub_errf(&r->err, cJSON_IsNumber(code) && code->valuedouble > DUB_OK &&
+                                  code->valuedouble <= DUB_EINTERNAL
                               ? (enum dub_code)code->valueint
                               : DUB_EMEDIA,
                  "%s", s ? s : "media task failed");

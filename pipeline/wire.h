@@ -80,6 +80,8 @@ struct wire_reply {
     struct scene_verify verify;     /* verify, also when it failed */
 };
 
+/* "probe", "hash", ... */
+const char *wire_op_name(enum wire_op op);
 /* The task as one line with its newline; caller frees. */
 char *wire_task_line(const struct wire_task *t);
 /* -1 and e when line is not a task; t->id is still set when it was

@@ -120,7 +120,18 @@ int lav_error(struct dub_err *e, int ret, const char *fmt, ...)
 
 char *lav_tmp_name(const char *out)
 {
-    return xasprintf("%s.tmp.%ld", out, (long)getpid());
+    struct dub_err e = {0};
+    char *tmp = NULL, rnd[17];
+    int fd = util_tmp_open(out, &tmp, &e);
+
+    if (fd >= 0) {
+        close(fd);
+        return tmp;
+    }
+    /* Opening it will fail the same way and say why; the name is still
+     * one nobody could have guessed and planted a link at. */
+    util_random_hex(rnd, 8);
+    return xasprintf("%s.tmp.%s", out, rnd);
 }
 
 int lav_commit(const char *tmp, const char *out, struct dub_err *e)

@@ -36,8 +36,10 @@ int lav_graph(struct AVFilterGraph **graph, struct AVFilterContext **src,
 int lav_error(struct dub_err *e, int ret, const char *fmt, ...)
     DUB_PRINTF(3, 4);
 
-/* "<out>.tmp.<pid>": where an output is written before it is renamed, so a
- * file is never seen half-written, even when two processes make it. */
+/* "<out>.tmp.<16 random hex digits>", created empty, exclusively and not
+ * through a link (util_tmp_open): where an output is written before it is
+ * renamed, so a file is never seen half-written, even when two processes
+ * make it, and a link planted beside it leads nowhere. */
 char *lav_tmp_name(const char *out);
 /* Renames tmp to out; on failure removes tmp.  -1 and e on failure. */
 int lav_commit(const char *tmp, const char *out, struct dub_err *e);

@@ -316,6 +316,64 @@ static int probe_scan(AVFormatContext *ic, struct facts *f, int measure,
     return 0;
 }
 
+/* Media data past this share of the declared duration missing is a cut
+ * file, not the rounding of a container: a cut at 30% of a clip shows as
+ * 1.3 s of 5 s. */
+#define PROBE_CUT_SHARE 0.9
+#define PROBE_CUT_SLACK 0.5
+
+/* Seconds from a stream's start to ts, in its time base. */
+static double probe_at(const AVStream *st, int64_t ts)
+{
+    int64_t start = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+
+    return (ts - start) * av_q2d(st->time_base);
+}
+
+/*
+ * A file whose index promises more than its bytes hold (an MP4 with its
+ * moov first, cut short: the header still claims the whole clip) would be
+ * accepted on its header and fail at fal after holding a slot.  The index
+ * says where every sample lies; the first one past the end of the file is
+ * where the media stops.  Reading the index costs no I/O.
+ */
+static int probe_truncated(AVFormatContext *ic, const struct facts *f,
+                           double declared, double measured,
+                           const char *path, struct dub_err *e)
+{
+    int idx[2] = {f->has_video ? f->video.index : -1,
+                  f->has_audio ? f->audio.index : -1};
+    double stops = -1;
+    int k;
+
+    for (k = 0; k < 2 && f->size > 0; k++) {
+        const AVStream *st = idx[k] >= 0 ? ic->streams[idx[k]] : NULL;
+        int n = st ? avformat_index_get_entries_count(st) : 0, i;
+
+        for (i = 0; i < n; i++) {
+            const AVIndexEntry *ie = avformat_index_get_entry((AVStream *)st, i);
+
+            if (ie && ie->pos + ie->size > f->size) {
+                double at = probe_at(st, ie->timestamp);
+
+                if (stops < 0 || at < stops)
+                    stops = at;
+                break;
+            }
+        }
+    }
+    /* Without an index, packets read to their end say the same. */
+    if (stops < 0 && measured > 0 && declared > 0 &&
+        measured < declared * PROBE_CUT_SHARE &&
+        declared - measured > PROBE_CUT_SLACK)
+        stops = measured;
+    if (stops < 0)
+        return 0;
+    return dub_errf(e, DUB_EMEDIA, "'%s' is truncated: media data stops at "
+                    "%.1f s of %.1f s", path, stops > 0 ? stops : 0,
+                    declared);
+}
+
 static int probe_local_check(const char *path, struct facts *f,
                              struct dub_err *e)
 {
@@ -463,7 +521,8 @@ int probe_file(const char *path, struct facts *f, struct dub_err *e)
     AVFormatContext *ic = NULL;
     AVDictionary *opts = NULL;
     int remote = util_starts_with(path, "https://");
-    int ret, rc = -1;
+    int ret, rc = -1, measure;
+    double declared;
     unsigned i;
 
     memset(f, 0, sizeof(*f));
@@ -535,15 +594,18 @@ int probe_file(const char *path, struct facts *f, struct dub_err *e)
     }
     if (f->has_audio)
         f->audio.duration_estimated = f->duration_estimated;
+    declared = f->duration_estimated ? 0 : f->duration;
     /* Matroska and others give no per-stream duration: the container's is
      * the longest stream's, and a video cut against a limit needs its own. */
-    if (probe_scan(ic, f,
-                   f->duration_estimated ||
-                       (f->has_video &&
-                        ic->streams[f->video.index]->duration == AV_NOPTS_VALUE) ||
-                       (f->has_audio &&
-                        ic->streams[f->audio.index]->duration == AV_NOPTS_VALUE),
-                   e, path) < 0)
+    measure = f->duration_estimated ||
+              (f->has_video &&
+               ic->streams[f->video.index]->duration == AV_NOPTS_VALUE) ||
+              (f->has_audio &&
+               ic->streams[f->audio.index]->duration == AV_NOPTS_VALUE);
+    if (probe_scan(ic, f, measure, e, path) < 0)
+        goto end;
+    if (!remote && probe_truncated(ic, f, declared, measure ? f->duration : 0,
+                                   path, e) < 0)
         goto end;
     if (f->duration <= 0) {
         dub_errf(e, DUB_EMEDIA, "'%s' has no duration (empty or corrupt)",

@@ -171,9 +171,9 @@ static int thumb_encode(struct thumb *t, const char *in, const char *out,
                         struct dub_err *e)
 {
     const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
-    char *tmp = xasprintf("%s.tmp.%ld", out, (long)getpid());
+    char *tmp = NULL;
     FILE *f = NULL;
-    int ret, rc = -1;
+    int ret, rc = -1, fd;
 
     if (!codec || !(t->enc = avcodec_alloc_context3(codec))) {
         thumb_fail(e, in, "no JPEG encoder", AVERROR_ENCODER_NOT_FOUND);
@@ -193,7 +193,12 @@ static int thumb_encode(struct thumb *t, const char *in, const char *out,
         thumb_fail(e, in, "cannot encode JPEG", ret);
         goto end;
     }
-    f = fopen(tmp, "wb");
+    fd = util_tmp_open(out, &tmp, e);
+    if (fd < 0)
+        goto end;
+    f = fdopen(fd, "wb");
+    if (!f)
+        close(fd);
     if (!f || fwrite(t->pkt->data, 1, (size_t)t->pkt->size, f) !=
                   (size_t)t->pkt->size || fclose(f) != 0) {
         f = NULL;
@@ -209,7 +214,7 @@ static int thumb_encode(struct thumb *t, const char *in, const char *out,
 end:
     if (f)
         fclose(f);
-    if (rc < 0)
+    if (rc < 0 && tmp)
         unlink(tmp);
     free(tmp);
     return rc;

@@ -19,6 +19,7 @@
 #include "conform.h"
 #include "deliver.h"
 #include "probe.h"
+#include "sha256.h"
 #include "stitch.h"
 #include "thumb.h"
 #include "util.h"

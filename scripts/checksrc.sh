@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.." || exit 2
 bad=0
 say() { echo "checksrc: $*"; bad=1; }
 
-src=$(ls pipeline/*.c pipeline/*.h probe/*.c probe/*.h tests/unit/*.c tests/tools/*.c 2>/dev/null)
+src=$(ls pipeline/*.c pipeline/*.h probe/*.c probe/*.h tests/unit/*.c tests/tools/*.c \
+    tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null)
 
 for f in $src; do
     # Comment lines (" * ...", "/* ...") may name anything.
@@ -25,11 +26,12 @@ only() {
     done
 }
 only curl/ "pipeline/http.c"
-only sqlite3.h "pipeline/state.c"
-only yaml.h "pipeline/manifest.c"
-# JSON is fal's protocol, the reports and the worker protocol (design.md
-# section 1); every other module speaks C structs.
-only cjson/ "pipeline/fal.c pipeline/report.c pipeline/page.c pipeline/wire.c"
+only sqlite3.h "pipeline/state.c pipeline/statejob.c pipeline/stateint.h"
+only yaml.h "pipeline/yamltree.c"
+# JSON is fal's protocol, the reports, the worker protocol (design.md
+# section 1) and the manifest's JSON Schema; every other module speaks C
+# structs.
+only cjson/ "pipeline/fal.c pipeline/falreply.c pipeline/falmatch.c pipeline/falpolicy.c pipeline/report.c pipeline/page.c pipeline/wire.c pipeline/schema.c"
 for f in $(grep -l '#include <lib\(avformat\|avcodec\|avfilter\|avutil\|swscale\|swresample\)/' $src 2>/dev/null); do
     case "$f" in probe/*) ;; *) say "$f includes a libav header; only probe/ may" ;; esac
 done

@@ -1,14 +1,19 @@
 #!/bin/sh
 # Installs the Debian packages that building, testing, the fixtures and the
-# demo need (node, npm and python3 come with the machine).  Idempotent: packages already present are not fetched again, and
-# the package lists are refreshed at most once per run.
+# demo need (node, npm and python3 come with the machine; the tests check
+# manifests/schema.json with Debian's python3-jsonschema and python3-yaml,
+# the installed manual and completion with man-db and zsh; the long-scene
+# fixtures speak with espeak-ng, cut with sox and draw with DejaVu).
+# Idempotent: packages already present are not fetched again, and the
+# package lists are refreshed at most once per run.
 set -eu
 
 pkgs="build-essential pkg-config
 libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev
 libswresample-dev libavutil-dev libcurl4-openssl-dev libcjson-dev
-libyaml-dev libsqlite3-dev sqlite3 ffmpeg chromium
-libclang-rt-14-dev hyperfine espeak-ng sox fonts-dejavu-core"
+libyaml-dev libsqlite3-dev sqlite3 ffmpeg chromium clang
+libclang-rt-14-dev hyperfine python3-jsonschema python3-yaml
+man-db groff-base zsh espeak-ng sox fonts-dejavu-core"
 
 missing=""
 for p in $pkgs; do

@@ -24,6 +24,7 @@ import random
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -56,8 +57,13 @@ VOICES = {
 ROUTES = ("submit", "status", "result", "cancel", "initiate", "upload", "cdn",
           "list", "model")
 KINDS = ("500", "502", "503", "503ingress", "504", "429", "401", "403",
-         "drop", "slow", "truncate", "lost", "expire", "fail", "faildetail",
-         "failstring", "timeout", "short")
+         "html502", "xml500", "xml503", "xmltimeout", "expired", "empty", "drop",
+         "slow", "reset", "slowbody", "badjson", "truncate", "lost",
+         "expire", "fail", "faildetail", "failstring", "timeout", "short")
+# Faults that bend the real reply instead of replacing it.
+BODY_KINDS = ("reset", "slowbody", "badjson", "truncate")
+# Routes served by storage and the CDN, whose errors are S3-shaped XML.
+STORAGE_ROUTES = ("upload", "cdn")
 LIST_PAGE = 3  # small, so clients must follow next_cursor
 MULTIPART_CHUNK = 10 * 1024 * 1024
 
@@ -79,12 +85,17 @@ class Fault:
     """One injected behaviour on one route: the first `count` requests, or
     each request with probability p."""
 
-    def __init__(self, route, kind, count=None, p=None, delay=2.0):
+    def __init__(self, route, kind, count=None, p=None, delay=2.0,
+                 after=False, rate=20000):
         if route not in ROUTES or kind not in KINDS:
             raise ValueError("unknown fault %s:%s" % (route, kind))
         self.route, self.kind = route, kind
         self.count = count if count is not None else (None if p else 1)
         self.p, self.delay = p, delay
+        # submit: the job is created first, then the fault is played (a
+        # proxy that gives up on a backend that did the work).
+        self.after = after or kind in BODY_KINDS
+        self.rate = rate  # slowbody: bytes per second
 
     @classmethod
     def parse(cls, text):
@@ -100,6 +111,10 @@ class Fault:
                 kw["p"] = float(v)
             elif k == "delay":
                 kw["delay"] = float(v)
+            elif k == "rate":
+                kw["rate"] = int(v)
+            elif k == "after" and not v:
+                kw["after"] = True
             else:
                 raise ValueError("unknown fault option %r" % k)
         return cls(parts[0], parts[1], **kw)
@@ -131,7 +146,8 @@ class Fal:
 
     def reset_stats(self):
         self.stats = {"requests": {}, "status_codes": {}, "submissions": {},
-                      "uploads": 0, "violations": [], "outcomes": {}}
+                      "uploads": 0, "uploaded": [], "violations": [],
+                      "outcomes": {}}
 
     # ---- faults and stats ------------------------------------------------
 
@@ -168,6 +184,33 @@ class Fal:
             self.files[cdn] = {"path": path, "ctype": ctype,
                                "time": time.time()}
         return cdn
+
+    def uploaded(self, token, path):
+        """An upload is complete: its content names it from now on, so a
+        piece of work uploaded again (a lost database) is still known."""
+        with open(path, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        with self.lock:
+            up = self.uploads[token]
+            self.files[up["cdn"]]["sha"] = sha
+            self.stats["uploads"] += 1
+            self.stats["uploaded"].append(sha)
+
+    def work_key(self, endpoint, inp):
+        """What a submission asks for, by content: the input with each of
+        our CDN URLs replaced by the hash of the file behind it.  Counting
+        submissions per key is counting what was paid for per piece of
+        work, however often its files were uploaded."""
+        def content(v):
+            if isinstance(v, str):
+                m = re.match(r"^https?://[^/]+/cdn/(.+)$", v)
+                with self.lock:
+                    f = self.files.get(m.group(1)) if m else None
+                if f and f.get("sha"):
+                    return "sha256:" + f["sha"]
+            return v
+        return endpoint + " " + json.dumps(
+            {k: content(v) for k, v in inp.items()}, sort_keys=True)
 
     def local_file(self, url):
         """The stored file behind one of our CDN URLs, or None (a URL the
@@ -216,11 +259,13 @@ class Fal:
         if not vpath:
             return [self.detail("video_url", "Failed to download the file",
                                 "file_download_error")], {}
-        if "modelfail" in inp.get("video_url", ""):
-            return [self.detail("video_url", "No face detected in the video",
-                                "face_detection_error")], {}
         vp = self.probe(vpath)
         fmt = vp.get("format", {})
+        # A clip titled "noface" has no face the model can find (the test
+        # fixture noface_720p.mov): the content says so, not its name.
+        if "noface" in fmt.get("tags", {}).get("title", ""):
+            return [self.detail("video_url", "No face detected in the video",
+                                "face_detection_error")], {}
         video = [s for s in vp.get("streams", [])
                  if s.get("codec_type") == "video" and
                  not s.get("disposition", {}).get("attached_pic")]
@@ -449,15 +494,43 @@ class Handler(BaseHTTPRequestHandler):
     def reply(self, code, obj=None, headers=None, raw=None, ctype=None):
         data = raw if raw is not None else (
             b"" if obj is None else json.dumps(obj).encode())
-        self.fal.count(self.route, code)
+        bend, self.bend = self.bend, None
+        if bend and bend.kind == "badjson" and obj is not None:
+            # A whole reply whose JSON stops halfway: the transfer is
+            # clean, the body is not.
+            data = data[:len(data) // 2]
+        self.fal.count(self.route, bend.kind if bend else code)
         self.send_response(code)
         self.send_header("Content-Type", ctype or "application/json")
         self.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if not bend or bend.kind == "badjson":
             self.wfile.write(data)
+            return
+        if bend.kind == "slowbody":
+            step = max(1, bend.rate // 20)
+            for i in range(0, len(data), step):
+                self.wfile.write(data[i:i + step])
+                self.wfile.flush()
+                time.sleep(0.05)
+            return
+        # truncate and reset: half the promised body, then the connection
+        # ends, cleanly (FIN) or with a reset (RST), as proxies and
+        # crashing servers do.
+        self.wfile.write(data[:len(data) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+        if bend.kind == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def drop(self):
         """Closes the connection without a reply."""
@@ -474,15 +547,51 @@ class Handler(BaseHTTPRequestHandler):
         return self.play(self.fal.fault(route))
 
     def play(self, f):
-        """Plays an HTTP-level fault (others are played by their route);
-        returns True when the request is answered (or dropped) by it."""
+        """Plays a fault (the model's and a few route-specific ones are
+        played by their route); returns True when the request is answered
+        (or dropped) by it.  Faults that bend the real reply are kept for
+        reply()."""
         if not f:
             return False
         if f.kind == "slow":
             time.sleep(f.delay)
             return False
+        if f.kind in BODY_KINDS:
+            self.bend = f
+            return False
         if f.kind == "drop":
             self.drop()
+            return True
+        storage = self.route in STORAGE_ROUTES
+        if f.kind in ("xml500", "xml503", "xmltimeout", "expired") or \
+                (storage and f.kind in ("500", "502", "503", "504")):
+            code, s3, msg = {
+                "xml500": (500, "InternalError", "We encountered an "
+                           "internal error. Please try again."),
+                "xml503": (503, "SlowDown", "Please reduce your request "
+                           "rate."),
+                "xmltimeout": (400, "RequestTimeout", "Your socket "
+                               "connection to the server was not read from "
+                               "or written to within the timeout period."),
+                "expired": (403, "AccessDenied", "Request has expired"),
+                "500": (500, "InternalError", "We encountered an internal "
+                        "error. Please try again."),
+                "502": (502, "BadGateway", "Bad gateway"),
+                "503": (503, "ServiceUnavailable", "Reduce your request "
+                        "rate."),
+                "504": (504, "GatewayTimeout", "Gateway timeout"),
+            }[f.kind]
+            body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s'
+                    '</Code><Message>%s</Message><RequestId>%s</RequestId>'
+                    '</Error>' % (s3, msg, uuid.uuid4().hex[:16].upper()))
+            self.reply(code, raw=body.encode(), ctype="application/xml")
+            return True
+        if f.kind == "html502":
+            self.reply(502, raw=b"<html>\r\n<head><title>502 Bad Gateway"
+                       b"</title></head>\r\n<body>\r\n<center><h1>502 Bad "
+                       b"Gateway</h1></center>\r\n<hr><center>cloudflare"
+                       b"</center>\r\n</body>\r\n</html>\r\n",
+                       ctype="text/html")
             return True
         if f.kind in ("500", "502", "504"):
             self.reply(int(f.kind), {"detail": "Internal error (injected)",
@@ -504,7 +613,7 @@ class Handler(BaseHTTPRequestHandler):
         if f.kind == "429":
             self.reply(429, {"detail": "Too many requests",
                              "error_type": "concurrent_requests_limit"},
-                       {"X-Fal-Needs-Retry": "1"})
+                       {"X-Fal-Needs-Retry": "1", "Retry-After": "1"})
             return True
         if f.kind == "401":
             self.reply(401, {"detail": "No user found for Key ID and Secret"})
@@ -556,6 +665,7 @@ class Handler(BaseHTTPRequestHandler):
         u = urlparse(self.path)
         path, q = u.path, parse_qs(u.query)
         self.route = "other"
+        self.bend = None
         key = self.fal.args.key
         if key and key in self.path:
             self.fal.violation("url", "the key appears in a URL")
@@ -617,7 +727,7 @@ class Handler(BaseHTTPRequestHandler):
                          "'fal-ai/kling-video': Authorization required"):
             return
         f = self.fal.fault("submit")
-        if f and f.kind != "lost" and self.play(f):
+        if f and f.kind != "lost" and not f.after and self.play(f):
             return
         try:
             inp = json.loads(data or b"null")
@@ -633,7 +743,7 @@ class Handler(BaseHTTPRequestHandler):
                "status": "IN_QUEUE", "sent": time.time(), "started": None,
                "completed": None, "logs": [], "base": self.base(),
                "fetched": None}
-        canon = endpoint + " " + json.dumps(inp, sort_keys=True)
+        canon = self.fal.work_key(endpoint, inp)
         with self.fal.lock:
             self.fal.jobs[job["id"]] = job
             self.fal.order.append(job["id"])
@@ -642,6 +752,8 @@ class Handler(BaseHTTPRequestHandler):
         if f and f.kind == "lost":
             # The job exists; the client never hears of it.
             return self.drop()
+        if f and f.after and self.play(f):
+            return
         body = dict(self.fal.urls(job), status="IN_QUEUE",
                     queue_position=self.fal.queue_position(job),
                     _fake=True)
@@ -761,8 +873,7 @@ class Handler(BaseHTTPRequestHandler):
         if part is None and self.command == "PUT" and not up["multipart"]:
             with open(up["path"], "wb") as f:
                 f.write(data)
-            with self.fal.lock:
-                self.fal.stats["uploads"] += 1
+            self.fal.uploaded(token, up["path"])
             return self.reply(200, {"ok": True})
         if part and part.isdigit() and self.command == "PUT" and \
                 up["multipart"]:
@@ -784,8 +895,7 @@ class Handler(BaseHTTPRequestHandler):
                         return self.reply(400, {"detail":
                                                 "part %d missing" % n})
                     f.write(have[1])
-            with self.fal.lock:
-                self.fal.stats["uploads"] += 1
+            self.fal.uploaded(token, up["path"])
             return self.reply(200, {"ok": True})
         self.reply(405, {"detail": "Method Not Allowed"})
 
@@ -795,19 +905,7 @@ class Handler(BaseHTTPRequestHandler):
             f = self.fal.files.get(name)
         if not f or not os.path.exists(f["path"]) or self.fal.cdn_expired(f):
             return self.reply(404, raw=b"Not Found", ctype="text/plain")
-        fault = self.fal.fault("cdn")
-        if fault and fault.kind != "truncate" and self.play(fault):
-            return
-        if fault and fault.kind == "truncate":
-            with open(f["path"], "rb") as fh:
-                data = fh.read()
-            self.fal.count("cdn", "truncated")
-            self.send_response(200)
-            self.send_header("Content-Type", f["ctype"])
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data[:len(data) // 2])
-            self.close_connection = True
+        if self.apply_fault("cdn"):
             return
         with open(f["path"], "rb") as fh:
             data = fh.read()
@@ -816,7 +914,14 @@ class Handler(BaseHTTPRequestHandler):
     # ---- platform API ----------------------------------------------------
 
     def listing(self, q):
-        if not self.auth() or self.apply_fault("list"):
+        if not self.auth():
+            return
+        f = self.fal.fault("list")
+        if f and f.kind == "empty":
+            # A listing that lags behind the queue: nothing yet.
+            return self.reply(200, {"items": [], "has_more": False,
+                                    "next_cursor": None})
+        if self.play(f):
             return
         ep = q.get("endpoint_id", [None])[0]
         if ep not in ENDPOINTS:

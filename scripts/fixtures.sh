@@ -28,6 +28,9 @@ clip() {
 
 clip ok_1080p_5s.mp4 1920 1080 30 4
 clip ok_720p_8s.mov 1280 720 25 8
+# The fake fal server fails a clip titled "noface" as the model fails one
+# without a face (face_detection_error).
+ff -i "$tmp/ok_720p_8s.mov" -c copy -metadata title=noface "$tmp/noface_720p.mov"
 ff -f lavfi -i testsrc2=size=1280x720:rate=25 -frames:v 50 $X264 "$tmp/ok_exact_2s.mp4"
 ff -f lavfi -i testsrc2=size=1280x720:rate=25 -frames:v 250 $X264 "$tmp/ok_exact_10s.mp4"
 clip small_640x360.mp4 640 360 30 4
@@ -166,6 +169,12 @@ EOF2
 # moov at the end (the default), cut at 30%: no index, unusable.
 size=$(wc -c <"$tmp/ok_1080p_5s.mp4")
 head -c $((size * 3 / 10)) "$tmp/ok_1080p_5s.mp4" >"$tmp/truncated.mp4"
+# moov first (faststart), cut at 30%: the index is whole and claims 4 s,
+# the samples stop after about 1.2 s.
+ff -i "$tmp/ok_1080p_5s.mp4" -c copy -movflags +faststart "$tmp/faststart.mp4"
+size=$(wc -c <"$tmp/faststart.mp4")
+head -c $((size * 3 / 10)) "$tmp/faststart.mp4" >"$tmp/truncated_faststart.mp4"
+rm -f "$tmp/faststart.mp4"
 { printf '\000\000\000\030ftypisom\000\000\002\000isomiso2'; head -c 65536 /dev/urandom; } >"$tmp/corrupt.mp4"
 echo "this is a text file, not a video" >"$tmp/notmedia.mp4"
 cp "$tmp/notmedia.mp4" "$tmp/notmedia.txt"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every unit test binary in $BUILD and every tests/integration/*.sh
 # script, counts their PASS/FAIL/SKIP lines, and ends with the line
-# "N passed, N failed" that CI reads.  Usage: tests/run.sh BUILD [FILTER]
+# "N passed, N failed" that CI reads (also kept in tests/out/summary).
+# Usage: tests/run.sh BUILD [FILTER]
 set -u
 BUILD=${1:-build}
 FILTER=${2:-}
@@ -49,5 +50,5 @@ for t in "$top"/tests/integration/*.sh; do
 done
 
 [ "$skipped" -gt 0 ] && echo "$skipped skipped (see SKIP lines above)"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed" | tee "$out/summary"
 [ "$failed" -eq 0 ]

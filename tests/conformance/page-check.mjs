@@ -31,20 +31,29 @@ const info = await page.evaluate(() => ({
   images: [...document.images].map((i) => ({ src: i.getAttribute("src"), w: i.naturalWidth })),
   videos: [...document.querySelectorAll("video")].map((v) => v.getAttribute("src")),
   audios: [...document.querySelectorAll("audio")].map((a) => a.getAttribute("src")),
+  times: [...document.querySelectorAll("time")].map((t) => ({ iso: t.getAttribute("datetime"), text: t.textContent })),
   scripts: document.scripts.length,
   pwned: window.__pwned === 1,
   text: document.body.innerText,
   external: [...document.querySelectorAll("[src],[href]")].some((e) => /^(https?:)?\/\//.test(e.getAttribute("src") || e.getAttribute("href") || "")),
 }));
 const got = Object.fromEntries(info.cards.map((c) => [c.id, c.state]));
-check("every job has a card, in manifest order", JSON.stringify(Object.keys(got)) === JSON.stringify(Object.keys(expected)),
-      `${JSON.stringify(Object.keys(got))} vs ${JSON.stringify(Object.keys(expected))}`);
+const attention = (st) => !["DONE", "QUEUED", "RUNNING", "SUBMITTING", "COMPLETED"].includes(st);
+const order = [...Object.keys(expected).filter((id) => attention(expected[id])),
+               ...Object.keys(expected).filter((id) => !attention(expected[id]))];
+check("every job has a card: those needing attention first, each group in manifest order",
+      JSON.stringify(info.cards.map((c) => c.id)) === JSON.stringify(order),
+      `${JSON.stringify(info.cards.map((c) => c.id))} vs ${JSON.stringify(order)}`);
 for (const [id, state] of Object.entries(expected))
   check(`card ${id} shows ${state}`, got[id] === state, `got ${got[id]}`);
 check("there are posters", info.images.length >= 2, `${info.images.length} images`);
 for (const img of info.images) check(`poster ${img.src} loads`, img.w > 0, `naturalWidth ${img.w}`);
 for (const v of info.videos) check(`video ${v} is a file in the folder`, existsSync(resolve(dir, decodeURIComponent(v))));
-for (const a of info.audios) check(`audio ${a} resolves`, existsSync(resolve(dir, decodeURIComponent(a))));
+for (const a of info.audios) check(`audio ${a} is a file in the folder`,
+                                   !a.startsWith("..") && !a.startsWith("/") && existsSync(resolve(dir, decodeURIComponent(a))));
+check("the dubs play inline", info.audios.length > 0, `${info.audios.length} players`);
+check("times are shown in the viewer's time", info.times.length > 0 && info.times.every((t) => t.text !== t.iso),
+      JSON.stringify(info.times));
 check("an injected <script> in an error shows as text", info.text.includes("<script>window.__pwned=1</script>"));
 check("an injected <script> never runs", !info.pwned && info.scripts === 1, `scripts ${info.scripts}`);
 check("nothing is loaded from outside the folder", !info.external);

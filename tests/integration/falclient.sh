@@ -56,7 +56,10 @@ for f in initiate:502:count=2 initiate:500:count=1 upload:503:count=2 upload:dro
          submit:429:count=2 submit:503ingress:count=2 status:500:count=2 status:502:count=1 \
          status:503:count=1 status:504:count=1 status:429:count=1 status:drop:count=2 \
          status:slow:count=1:delay=0.5 result:502:count=2 result:503:count=1 result:drop:count=1 \
-         cdn:503:count=1 cdn:drop:count=1 cdn:truncate:count=1; do
+         cdn:503:count=1 cdn:drop:count=1 cdn:truncate:count=1 \
+         status:html502:count=2 result:500:count=3 result:reset:count=1 initiate:html502:count=1 \
+         upload:xml503:count=2 upload:xmltimeout:count=1 upload:reset:count=1 \
+         cdn:xml500:count=2 cdn:reset:count=1 cdn:slowbody:count=1:rate=200000; do
     start --fault "$f"
     expect_exit "fault $f is retried" 0 fc job "$V" "$A" "$T/f.mp4"
     is_video "fault $f: the result is whole" "$T/f.mp4"
@@ -104,8 +107,8 @@ items = json.load(urllib.request.urlopen(req))["items"]
 print("ok" if items and items[-1]["request_id"] == rid else "wrong %s %s" % (rid, items))
 PY
 contains "lost reply among other jobs: the lost one, on the second page, is adopted" "$T/which" "ok"
-stat_is "lost reply among other jobs: both listing pages read, no duplicate" \
-    "d['requests']['list'] >= 2 and d['duplicates'] == 0"
+stat_is "lost reply among other jobs: both listing pages read, not sent again" \
+    "d['requests']['list'] >= 2 and d['requests']['submit'] == 5 and d['jobs'] == 5"
 
 for f in submit:500 submit:502 submit:504 submit:503 submit:drop; do
     start --fault "$f:count=1"
@@ -141,9 +144,13 @@ start --fault submit:403:count=1
 expect_exit "a locked account fails the submit" 1 fc job "$V" "$A" "$T/x.mp4"
 contains "a locked account says why" "$T/err" "Exhausted balance"
 stat_is "a 403'd submit is sent once" "d['requests']['submit'] == 1"
-start --fault upload:403:count=1
-expect_exit "a refused upload PUT fails at once" 1 fc upload "$A" audio/mpeg
-stat_is "a refused upload PUT is sent once" "d['status_codes']['upload'] == {'403': 1}"
+start --fault upload:expired:count=1
+expect_exit "an expired signed upload URL is initiated anew" 0 fc upload "$A" audio/mpeg
+stat_is "an expired upload URL: a fresh one, then the PUT" \
+    "d['status_codes']['upload'] == {'403': 1, '200': 1} and d['requests']['initiate'] == 2"
+start --fault upload:expired:p=1
+expect_exit "a storage that refuses every fresh URL fails the upload" 1 fc upload "$A" audio/mpeg
+stat_is "... after a bounded number of fresh URLs" "d['requests']['initiate'] == 4"
 start --fault status:401:count=1
 expect_exit "a 401 on a status poll fails at once" 1 fc job "$V" "$A" "$T/x.mp4"
 stat_is "a 401'd status poll is not retried" "d['requests']['status'] == 1"

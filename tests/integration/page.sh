@@ -31,7 +31,7 @@ jobs:
     video: media/rotated_phone.mp4
     audio: media/speech.wav
   - id: modelfail
-    video: media/ok_720p_8s.mov
+    video: media/noface_720p.mov
     audio: media/speech.m4a
   - id: not-media
     video: media/notmedia.mp4
@@ -40,7 +40,7 @@ jobs:
     video: "media/<script>window.__pwned=1</script>.mp4"
     audio: media/speech.mp3
 EOF2
-# The fake fails any upload named like "modelfail" (fal's face_detection_error).
+# The fake fails a clip titled "noface" (fal's face_detection_error).
 fakefal_start --job-seconds 0.2 --output copy
 export FAL_KEY=page:test FAL_QUEUE_URL="$FAKE_URL" FAL_REST_URL="$FAKE_URL" FAL_API_URL="$FAKE_URL"
 expect_exit "the batch runs (some jobs fail or are rejected)" 1 \
@@ -67,3 +67,18 @@ EOF2
 mkdir -p "$TOP/tests/out"
 cp "$M/out/index.html" "$TOP/tests/out/page.html"
 node "$C/page-check.mjs" "$M/out/index.html" "$T/expected.json" "$TOP/tests/out"
+
+# The folder is self-contained: moved elsewhere, its players still play.
+mv "$M/out" "$T/moved"
+ls "$T/moved/audio" | grep -q . && pass "the dubs are in the results folder" ||
+    fail "the dubs are in the results folder" "$(ls "$T/moved")"
+grep -o 'src="[^"]*"' "$T/moved/index.html" | sed 's/^src="//; s/"$//' | while read -r src; do
+    [ -e "$T/moved/$src" ] || echo "$src"
+done >"$T/missing"
+[ ! -s "$T/missing" ] && pass "moved elsewhere, every poster, video and dub still resolves" ||
+    fail "moved elsewhere, every poster, video and dub still resolves" "$(cat "$T/missing")"
+# A rerun with nothing left to do keeps each job's plan and cost.
+mv "$T/moved" "$M/out"
+"$DUBBATCH" run --poll-interval 0.05 "$M/page.yaml" >/dev/null 2>&1
+json_true "a rerun keeps the plans and costs of jobs done earlier" "$M/out/report.json" \
+    "j['done-1']['video_plan'] == 'as is' and j['done-1']['cost'] > 0 and d['totals']['estimated_cost'] > 0 and d['totals']['sent_cost'] > 0"

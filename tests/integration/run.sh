@@ -61,7 +61,7 @@ stat_is "no Authorization header reached storage or the CDN" "d['violations'] ==
 
 expect_exit "a second run has nothing left to do" 1 run "$M/a2v.yaml"
 stat_is "a second run submits and uploads nothing" "d['jobs'] == 3 and d['requests']['submit'] == 3 and d['uploads'] == 6"
-expect_exit "status reads the state" 0 "$DUBBATCH" status "$M/a2v.yaml"
+expect_exit "status reads the state (exit 1: a job was rejected)" 1 "$DUBBATCH" status "$M/a2v.yaml"
 contains "status counts per state" "$T/out" "DONE        4"
 contains "status names what needs attention" "$T/out" "broken"
 
@@ -82,7 +82,19 @@ jobs:
     text: "Hello from the dubbing room."
     voice_id: uk_man2
 EOF
-expect_exit "t2v batch" 0 run "$M/t2v.yaml"
+expect_exit "t2v batch, logged for a machine at debug" 0 run -v --log-format json "$M/t2v.yaml"
+python3 - "$T/err" >"$T/logcheck" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+moves = [l for l in lines if l.get("event") == "move"]
+http = [l for l in lines if l.get("event") == "http"]
+media = [l for l in lines if l.get("event") == "media"]
+ok = (moves and all(l.get("job") == "hello" and l.get("state") for l in moves)
+      and any(l["state"] == "DONE" for l in moves) and http and media
+      and any(" submit (try 1)" in l["msg"] for l in http))
+print("ok" if ok else "bad %d moves %d http %d media" % (len(moves), len(http), len(media)))
+PY
+contains "-v --log-format json: moves carry job and state, HTTP calls and media tasks are logged" "$T/logcheck" "ok"
 [ -s "$M/out-t2v/hello.mp4" ] && pass "t2v batch: result written" || fail "t2v batch: result written"
 
 # Model failure: fal's own words in the report.
@@ -98,7 +110,16 @@ start --fault model:faildetail:count=1
 expect_exit "a model failure fails the job" 1 run "$M/fail.yaml"
 json_true "a model failure is reported with fal's message" "$M/out-fail/report.json" \
     "j['noface']['state'] == 'FAILED' and 'No face detected in the video (face_detection_error)' in j['noface']['reason']"
-expect_exit "a failed job is tried again on the next run" 0 run "$M/fail.yaml"
+expect_exit "a job fal failed on these inputs is not paid for again" 1 run "$M/fail.yaml"
+contains "the rerun says why, and what to do" "$T/err" "not sent again: fal failed it on these inputs (use --resubmit-failed"
+stat_is "a job fal failed: one submission over two runs" "d['requests']['submit'] == 1"
+json_true "... and the report says what the rerun did with it" "$M/out-fail/report.json" \
+    "j['noface']['state'] == 'FAILED' and 'not sent again' in j['noface']['resumed']"
+expect_exit "--resubmit-failed pays for another try" 0 run --resubmit-failed "$M/fail.yaml"
+stat_is "--resubmit-failed: a second submission of the same work" \
+    "d['requests']['submit'] == 2 and d['duplicates'] == 1"
+json_true "... which the report says" "$M/out-fail/report.json" \
+    "j['noface']['state'] == 'DONE' and '--resubmit-failed' in j['noface']['resumed']"
 
 # A result of the wrong length (a cut render) is not put in place.
 start --fault model:short:count=1
@@ -194,7 +215,7 @@ kill -9 "$pid"
 wait "$pid" 2>/dev/null
 expect_exit "a stale lock (dead holder) is taken over: cancel" 0 "$DUBBATCH" cancel "$M/a2v.yaml"
 contains "cancel names what it cancelled" "$T/out" "cancelled (request"
-expect_exit "status after cancel" 0 "$DUBBATCH" status "$M/out"
+expect_exit "status after cancel (exit 4: the killed run left work)" 4 "$DUBBATCH" status "$M/out"
 contains "status shows the cancelled jobs" "$T/out" "CANCELLED"
 
 # Requests fal no longer knows (404 on cancel): recorded, not a failure.
@@ -208,7 +229,7 @@ wait "$pid" 2>/dev/null
 start --port "${FAKE_URL##*:}" # the same address, none of those requests
 expect_exit "cancel of requests fal no longer knows" 0 "$DUBBATCH" cancel "$M/a2v.yaml"
 contains "cancel says fal no longer knows them" "$T/out" "fal no longer knows request"
-expect_exit "status after cancelling forgotten requests" 0 "$DUBBATCH" status "$M/out"
+expect_exit "status after cancelling forgotten requests (exit 4: work left)" 4 "$DUBBATCH" status "$M/out"
 contains "forgotten requests are recorded as cancelled" "$T/out" "fal no longer knows the request"
 
 # The budget: work that would pass --max-cost is skipped, not failed.
@@ -243,7 +264,7 @@ version: 1
 output_dir: out-maxfail
 concurrency: 1
 jobs:
-  - {id: modelfail-1, video: media/ok_720p_8s.mov, audio: media/speech.mp3}
+  - {id: modelfail-1, video: media/noface_720p.mov, audio: media/speech.mp3}
   - {id: later-1, video: media/ok_720p_8s.mov, audio: media/speech.wav}
   - {id: later-2, video: media/ok_720p_8s.mov, audio: media/speech.m4a}
 EOF2

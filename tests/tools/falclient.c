@@ -28,6 +28,7 @@
 #include "fal.h"
 #include "falcfg.h"
 #include "log.h"
+#include "plan.h"
 #include "remote.h"
 
 struct job {
@@ -54,12 +55,13 @@ static void job_fail(struct job *j, const char *what, const struct dub_err *e)
     j->done = 1;
 }
 
-static void uploaded(void *arg, const char *url, const struct dub_err *e)
+static void uploaded(void *arg, const char *url,
+                     const struct remote_result *res)
 {
     char **slot = arg;
 
     if (!url) {
-        fprintf(stderr, "falclient: %s\n", e->msg);
+        fprintf(stderr, "falclient: %s\n", res->err->msg);
         *slot = xstrdup("");
         return;
     }
@@ -82,9 +84,11 @@ static void run(struct job *j)
     }
 }
 
-static void downloaded(void *arg, enum fal_verdict v, struct http_resp *resp,
-                       const struct dub_err *e)
+static void downloaded(void *arg, const struct remote_result *res)
 {
+    enum fal_verdict v = res->verdict;
+    struct http_resp *resp = res->resp;
+    const struct dub_err *e = res->err;
     struct job *j = arg;
 
     j->pending = 0;
@@ -104,9 +108,11 @@ static void downloaded(void *arg, enum fal_verdict v, struct http_resp *resp,
     j->done = 1;
 }
 
-static void got_result(void *arg, enum fal_verdict v, struct http_resp *resp,
-                       const struct dub_err *e)
+static void got_result(void *arg, const struct remote_result *res)
 {
+    enum fal_verdict v = res->verdict;
+    struct http_resp *resp = res->resp;
+    const struct dub_err *e = res->err;
     struct job *j = arg;
     struct dub_err pe = {0};
     struct http_req req = {0};
@@ -117,7 +123,7 @@ static void got_result(void *arg, enum fal_verdict v, struct http_resp *resp,
         job_fail(j, "result", e);
         return;
     }
-    if (fal_parse_output(resp->body.data, &o, &pe) < 0) {
+    if (fal_parse_output(resp->body.data, "video", &o, &pe) < 0) {
         job_fail(j, "result", &pe);
         return;
     }
@@ -140,18 +146,21 @@ static void got_result(void *arg, enum fal_verdict v, struct http_resp *resp,
     req.url = j->result_url;
     req.download = j->fout;
     j->pending = 1;
-    if (remote_call(j->r, FAL_OP_DOWNLOAD, &req, REMOTE_TRIES, downloaded, j,
+    if (remote_call(j->r, FAL_OP_DOWNLOAD, &req, downloaded, j,
                     &pe) < 0)
         job_fail(j, "download", &pe);
 }
 
-static void polled(void *arg, enum fal_verdict v, struct http_resp *resp,
-                   const struct dub_err *e)
+static void polled(void *arg, const struct remote_result *res)
 {
+    enum fal_verdict v = res->verdict;
+    struct http_resp *resp = res->resp;
+    const struct dub_err *e = res->err;
     struct job *j = arg;
     struct fal_status s;
     struct dub_err pe = {0};
     struct http_req req = {0};
+    int failed;
 
     j->pending = 0;
     if (v != FAL_OK) {
@@ -177,13 +186,16 @@ static void polled(void *arg, enum fal_verdict v, struct http_resp *resp,
     }
     printf("status COMPLETED%s%s\n", s.error ? " error: " : "",
            s.error ? s.error : "");
+    failed = s.error != NULL;
     fal_status_release(&s);
     /* Fetched at once: fal keeps a result only minutes. */
     req.method = "GET";
     req.url = j->h.response_url;
     req.auth = 1;
     j->pending = 1;
-    if (remote_call(j->r, FAL_OP_RESULT, &req, REMOTE_TRIES, got_result, j,
+    /* A failed request's result is its error, whatever the code. */
+    if (remote_call(j->r, failed ? FAL_OP_ERROR : FAL_OP_RESULT, &req,
+                    got_result, j,
                     &pe) < 0)
         job_fail(j, "result", &pe);
 }
@@ -198,15 +210,17 @@ static void poll_status(struct job *j)
     req.url = url;
     req.auth = 1;
     j->pending = 1;
-    if (remote_call(j->r, FAL_OP_STATUS, &req, REMOTE_TRIES, polled, j,
+    if (remote_call(j->r, FAL_OP_STATUS, &req, polled, j,
                     &e) < 0)
         job_fail(j, "status", &e);
     free(url);
 }
 
-static void cancelled(void *arg, enum fal_verdict v, struct http_resp *resp,
-                      const struct dub_err *e)
+static void cancelled(void *arg, const struct remote_result *res)
 {
+    enum fal_verdict v = res->verdict;
+    struct http_resp *resp = res->resp;
+    const struct dub_err *e = res->err;
     static const char *const what[] = {"requested", "already completed",
                                        "gone", "failed"};
     struct job *j = arg;
@@ -222,20 +236,16 @@ static void cancelled(void *arg, enum fal_verdict v, struct http_resp *resp,
  * them to us. */
 static void adopt(struct job *j, const char *id)
 {
-    const struct falcfg *c = remote_config(j->r);
-
-    j->h.request_id = xstrdup(id);
-    j->h.response_url = xasprintf("%s/fal-ai/kling-video/requests/%s",
-                                  c->queue, id);
-    j->h.status_url = xasprintf("%s/status", j->h.response_url);
-    j->h.cancel_url = xasprintf("%s/cancel", j->h.response_url);
+    fal_handle_build(&j->h, remote_config(j->r)->queue, j->endpoint, id);
 }
 
 static void submit(struct job *j);
 
-static void found(void *arg, int ok, const char *id, const struct dub_err *e)
+static void found(void *arg, int ok, const char *id,
+                  const struct remote_result *res)
 {
     struct job *j = arg;
+    const struct dub_err *e = res->err;
 
     j->pending = 0;
     if (ok < 0) {
@@ -262,9 +272,11 @@ static void found(void *arg, int ok, const char *id, const struct dub_err *e)
     adopt(j, id);
 }
 
-static void submitted(void *arg, enum fal_verdict v, struct http_resp *resp,
-                      const struct dub_err *e)
+static void submitted(void *arg, const struct remote_result *res)
 {
+    enum fal_verdict v = res->verdict;
+    struct http_resp *resp = res->resp;
+    const struct dub_err *e = res->err;
     struct job *j = arg;
     struct dub_err pe = {0};
 
@@ -306,7 +318,7 @@ static void submit(struct job *j)
     j->pending = 1;
     /* Retried only when fal_classify proves it never arrived (429, an
      * ingress 503, a refused connection); otherwise FAL_UNKNOWN. */
-    if (remote_call(j->r, FAL_OP_SUBMIT, &req, REMOTE_TRIES, submitted, j,
+    if (remote_call(j->r, FAL_OP_SUBMIT, &req, submitted, j,
                     &e) < 0)
         job_fail(j, "submit", &e);
     free(url);
@@ -323,6 +335,7 @@ static int job(struct remote *r, const char *endpoint, const char *video,
                const char *out, int cancel)
 {
     struct job j = {0};
+    struct fal_input in;
     int busy;
 
     j.r = r;
@@ -342,8 +355,14 @@ static int job(struct remote *r, const char *endpoint, const char *video,
         free(j.audio_url);
         return 1;
     }
-    j.payload = audio ? fal_payload_a2v(j.video_url, j.audio_url)
-                      : fal_payload_t2v(j.video_url, text, voice, "en", 1.0);
+    in.video_url = j.video_url;
+    in.audio_url = j.audio_url;
+    in.text = text;
+    in.voice_id = voice;
+    in.voice_language = "en";
+    in.voice_speed = 1.0;
+    j.payload = fal_payload(plan_limits_get(audio ? PLAN_A2V : PLAN_T2V)->payload,
+                            &in);
     submit(&j);
     /* A found-not-found resubmit is pending again: settle loops on. */
     settle(r, &j.pending);
@@ -355,7 +374,7 @@ static int job(struct remote *r, const char *endpoint, const char *video,
         c.url = j.h.cancel_url;
         c.auth = 1;
         j.pending = 1;
-        if (remote_call(r, FAL_OP_CANCEL, &c, REMOTE_TRIES, cancelled, &j,
+        if (remote_call(r, FAL_OP_CANCEL, &c, cancelled, &j,
                         &e) < 0)
             j.pending = 0;
         settle(r, &j.pending);
@@ -384,9 +403,11 @@ struct lister {
 
 static void list_page(struct lister *l, const char *cursor);
 
-static void listed(void *arg, enum fal_verdict v, struct http_resp *resp,
-                   const struct dub_err *e)
+static void listed(void *arg, const struct remote_result *res)
 {
+    enum fal_verdict v = res->verdict;
+    struct http_resp *resp = res->resp;
+    const struct dub_err *e = res->err;
     struct lister *l = arg;
     struct fal_listing page;
     struct dub_err pe = {0};
@@ -424,7 +445,7 @@ static void list_page(struct lister *l, const char *cursor)
     req.url = url;
     req.auth = 1;
     l->pending = 1;
-    if (remote_call(l->r, FAL_OP_LIST, &req, REMOTE_TRIES, listed, l,
+    if (remote_call(l->r, FAL_OP_LIST, &req, listed, l,
                     &e) < 0) {
         fprintf(stderr, "falclient: %s\n", e.msg);
         l->pending = 0;
@@ -557,8 +578,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "falclient: %s\n", e.msg);
         return 2;
     }
-    /* Backoff in tests: a hundred times shorter. */
-    remote_set_speedup(r, 100);
+    /* Backoff in tests: a hundred times shorter, and a call gives up
+     * after 20 s instead of a quarter of an hour. */
+    remote_set_retry(r, 20000, FAL_BACKOFF_BASE_MS / 100,
+                     FAL_BACKOFF_CAP_MS / 100);
     if (strcmp(argv[1], "upload") == 0 && argc == 4) {
         char *url = NULL;
 

@@ -87,9 +87,10 @@ int main(int argc, char **argv)
     struct plan_policy pol = {0};
     struct plan_pricing price = {0.014, 5};
     struct media_pool *pool;
-    struct slot probes[2] = {{"probe picture"}, {"probe dub"}};
-    struct slot an = {"analyze"}, ref = {"reference"}, st = {"stitch"};
-    struct slot dl = {"deliver"}, vf = {"verify"};
+    struct slot probes[2] = {{.what = "probe picture"}, {.what = "probe dub"}};
+    struct slot an = {.what = "analyze"}, ref = {.what = "reference"};
+    struct slot st = {.what = "stitch"}, dl = {.what = "deliver"};
+    struct slot vf = {.what = "verify"};
     struct slot *slices;
     struct window_scene ws;
     struct window_plan wp;

@@ -37,6 +37,11 @@ static const struct move moves[] = {
     {JOB_QUEUED, JOB_CANCELLED, 1, "cancel in flight"},
     {JOB_DONE, JOB_FAILED, 0, "final states stay final"},
     {JOB_FAILED, JOB_PROBED, 0, "a failed job restarts as a new job, not a move"},
+    {JOB_NEW, JOB_DONE, 1, "a job served by an identical job's request"},
+    {JOB_DOWNLOADED, JOB_COMPLETED, 1, "a checked result lost before delivery"},
+    {JOB_UPLOADED, JOB_REJECTED, 0, "an uploaded input was already found to fit"},
+    {JOB_DOWNLOADED, JOB_SKIPPED, 0, "paid work is not skipped"},
+    {JOB_COMPLETED, JOB_QUEUED, 0, "a completed request does not go back"},
 };
 
 int main(void)

@@ -9,8 +9,9 @@
 #include "plan.h"
 #include "test.h"
 
-static const struct plan_policy pol_default = {PLAN_FIT_PAD, PLAN_SHORT_LOOP,
-                                               PLAN_LONG_TRIM, PLAN_LONG_TRIM};
+static const struct plan_policy pol_default = {
+    PLAN_FIT_PAD,   PLAN_SHORT_LOOP,       PLAN_LONG_TRIM,
+    PLAN_LONG_TRIM, PLAN_DELIVER_ORIGINAL, PLAN_CONTAINER_MP4};
 static const struct plan_pricing fal_price = {0.014, 5.0};
 
 /* A video file: h264 yuv420p in MP4 unless the case changes it. */
@@ -121,12 +122,14 @@ static void video_cases(void)
          "pad 1920x540 -> 1920x720");
     CASE("32:9 crops on request", vid(3840, 1080, 25, 1, 4.0),
          ((struct plan_policy){PLAN_FIT_CROP, PLAN_SHORT_LOOP, PLAN_LONG_TRIM,
-                               PLAN_LONG_TRIM}),
+                               PLAN_LONG_TRIM, PLAN_DELIVER_ORIGINAL,
+                               PLAN_CONTAINER_MP4}),
          PLAN_CONFORM, PLAN_ENCODE, PLAN_V_CROP, 1920, 1080, 100,
          "crop 3840x1080 -> 1920x1080 (centre)");
     CASE("32:9 rejected on request", vid(3840, 1080, 25, 1, 4.0),
          ((struct plan_policy){PLAN_FIT_REJECT, PLAN_SHORT_LOOP,
-                               PLAN_LONG_TRIM, PLAN_LONG_TRIM}),
+                               PLAN_LONG_TRIM, PLAN_LONG_TRIM,
+                               PLAN_DELIVER_ORIGINAL, PLAN_CONTAINER_MP4}),
          PLAN_REJECT, PLAN_KEEP, 0, 0, 0, 0, NULL);
     CASE("9:32 pads the width", vid(608, 2160, 25, 1, 4.0), pol_default,
          PLAN_CONFORM, PLAN_ENCODE, PLAN_V_SCALE | PLAN_V_PAD, 720, 1920, 100,
@@ -148,16 +151,25 @@ static void video_cases(void)
     CASE("10.04 s trims to 250 frames", vid(1280, 720, 25, 1, 10.04),
          pol_default, PLAN_CONFORM, PLAN_ENCODE, PLAN_V_TRIM, 1280, 720, 250,
          NULL);
+    CASE("long: segment trims until segmentation is built",
+         vid(1280, 720, 25, 1, 12.0),
+         ((struct plan_policy){PLAN_FIT_PAD, PLAN_SHORT_LOOP,
+                               PLAN_LONG_SEGMENT, PLAN_LONG_TRIM,
+                               PLAN_DELIVER_ORIGINAL, PLAN_CONTAINER_MP4}),
+         PLAN_CONFORM, PLAN_ENCODE, PLAN_V_TRIM, 1280, 720, 250,
+         "trim 12.00 s -> 10.00 s (250 frames)");
     CASE("long video rejected on request", vid(1280, 720, 25, 1, 12.0),
          ((struct plan_policy){PLAN_FIT_PAD, PLAN_SHORT_LOOP, PLAN_LONG_REJECT,
-                               PLAN_LONG_TRIM}),
+                               PLAN_LONG_TRIM, PLAN_DELIVER_ORIGINAL,
+                               PLAN_CONTAINER_MP4}),
          PLAN_REJECT, PLAN_KEEP, 0, 0, 0, 0, NULL);
     CASE("1.2 s loops to 2.0 s", vid(1280, 720, 25, 1, 1.2), pol_default,
          PLAN_CONFORM, PLAN_ENCODE, PLAN_V_LOOP, 1280, 720, 50,
          "loop 1.20 s -> 2.00 s (50 frames)");
     CASE("1.2 s freezes on request", vid(1280, 720, 25, 1, 1.2),
          ((struct plan_policy){PLAN_FIT_PAD, PLAN_SHORT_FREEZE, PLAN_LONG_TRIM,
-                               PLAN_LONG_TRIM}),
+                               PLAN_LONG_TRIM, PLAN_DELIVER_ORIGINAL,
+                               PLAN_CONTAINER_MP4}),
          PLAN_CONFORM, PLAN_ENCODE, PLAN_V_FREEZE, 1280, 720, 50, "freeze");
     CASE("1.99 s at 29.97 loops to 60 frames (2.002 s)",
          vid(1280, 720, 30000, 1001, 1.99), pol_default, PLAN_CONFORM,
@@ -389,8 +401,9 @@ static void billing_cases(void)
               fabs(plan_cost(&fal_price, 10.0, &billed) - 0.14) < 1e-9 &&
                   billed == 10.0);
     {
-        struct plan_policy reject = {PLAN_FIT_REJECT, PLAN_SHORT_LOOP,
-                                     PLAN_LONG_TRIM, PLAN_LONG_TRIM};
+        struct plan_policy reject = {
+            PLAN_FIT_REJECT, PLAN_SHORT_LOOP,       PLAN_LONG_TRIM,
+            PLAN_LONG_TRIM,  PLAN_DELIVER_ORIGINAL, PLAN_CONTAINER_MP4};
 
         v = vid(3840, 1080, 25, 1, 4.0);
         p = run(&v, &a, &reject);

@@ -1,10 +1,14 @@
 /*
- * util: hashing against published vectors, UTF-8 counting, paths.
+ * util: hashing against published vectors, UTF-8 counting, paths, and
+ * the escaping of quoted text in messages.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test.h"
+#include "sha256.h"
 #include "util.h"
 
 static void sha256_vectors(void)
@@ -68,10 +72,65 @@ static void paths(void)
     test_str("extension in lower case", ext, "mov");
 }
 
+static void clean_paths(void)
+{
+    static const char *const cases[][2] = {
+        {"manifests/../demo-out", "demo-out"},
+        {"a/./b//c/", "a/b/c"},
+        {"/tmp/x/../y", "/tmp/y"},
+        {"/../a", "/a"},
+        {"../../a/..", "../.."},
+        {"x/../../y", "../y"},
+        {"a/..", "."},
+        {"/", "/"},
+        {"//", "/"},
+    };
+    char *dir = xstrdup("/tmp/dubutil.XXXXXX"), *link, *s, *want;
+    size_t i;
+
+    for (i = 0; i < DUB_ARRAY_LEN(cases); i++) {
+        char name[80];
+
+        snprintf(name, sizeof(name), "clean path %s", cases[i][0]);
+        s = util_path_clean(cases[i][0]);
+        test_str(name, s, cases[i][1]);
+        free(s);
+    }
+    if (!mkdtemp(dir)) {
+        test_cond("a temporary folder", 0);
+        free(dir);
+        return;
+    }
+    link = xasprintf("%s/link", dir);
+    test_cond("a symbolic link", symlink("/usr/share", link) == 0);
+    s = xasprintf("%s/../x", link);
+    want = util_path_clean(s);
+    test_str("link/.. stays: the kernel climbs from the link's target", want,
+             s);
+    free(want);
+    free(s);
+    unlink(link);
+    rmdir(dir);
+    free(link);
+    free(dir);
+}
+
+static void escapes(void)
+{
+    struct buf b = {0};
+
+    buf_put_clean(&b, "id\x1b[31m\nnext\tline\r\x7f \xc2\x9b caf\xc3\xa9 \xff");
+    test_str("control characters, C1 controls and broken UTF-8 are escaped",
+             b.data, "id\\x1b[31m\\nnext\\tline\\r\\x7f \\u009b caf\xc3\xa9 \\xff");
+    buf_release(&b);
+}
+
 int main(void)
 {
     sha256_vectors();
     text();
     paths();
+    clean_paths();
+    escapes();
     return test_report();
 }

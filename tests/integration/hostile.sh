@@ -1,0 +1,73 @@
+# Hostile neighbours and files: links planted in the output folder lead
+# nowhere, the media workers never hold the key, a FIFO as the key file
+# fails at once.
+. "$TOP/tests/lib.sh"
+
+KEY="hostile:s3cr3t-$$"
+M="$T/m"
+mkdir -p "$M"
+ln -s "$FIX" "$M/media"
+export DUBBATCH_TEST_BACKOFF_MS=20,200
+cat >"$M/one.yaml" <<'EOF'
+version: 1
+output_dir: out
+jobs:
+  - {id: one, video: media/ok_1080p_5s.mp4, audio: media/speech.mp3}
+EOF
+fakefal_start --key "$KEY" --job-seconds 1.5 --output copy
+export FAL_KEY="$KEY" FAL_QUEUE_URL="$FAKE_URL" FAL_REST_URL="$FAKE_URL" FAL_API_URL="$FAKE_URL"
+
+# Links where dubbatch will write: the result, the reports, the page, the
+# job's log, a poster.
+mkdir -p "$M/out/.dubbatch/logs" "$M/out/thumbs"
+for v in result report csv page log; do echo precious >"$T/victim-$v"; done
+ln -s "$T/victim-result" "$M/out/one.mp4"
+ln -s "$T/victim-report" "$M/out/report.json"
+ln -s "$T/victim-csv" "$M/out/report.csv"
+ln -s "$T/victim-page" "$M/out/index.html"
+ln -s "$T/victim-log" "$M/out/.dubbatch/logs/one.log"
+
+"$DUBBATCH" run --poll-interval 0.05 --media-jobs 2 "$M/one.yaml" >"$T/run.out" 2>&1 &
+pid=$!
+# The workers' environment, read while they run.
+i=0
+seen=""
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 200 ]; do
+    for w in $(pgrep -P "$pid" 2>/dev/null); do
+        [ -r "/proc/$w/environ" ] || continue
+        tr '\0' '\n' <"/proc/$w/environ" >"$T/env.$w" 2>/dev/null && seen="$seen $w"
+    done
+    sleep 0.05
+    i=$((i + 1))
+done
+wait "$pid"
+rc=$?
+[ "$rc" -eq 0 ] && pass "a run with links planted in its folder ends done" ||
+    fail "a run with links planted in its folder ends done" "exit $rc" "$(tail -5 "$T/run.out")"
+bad=""
+for v in result report csv page log; do
+    [ "$(cat "$T/victim-$v")" = precious ] || bad="$bad $v"
+done
+[ -z "$bad" ] && pass "no file a planted link points at was written" ||
+    fail "no file a planted link points at was written" "overwritten:$bad"
+for f in one.mp4 report.json report.csv index.html; do
+    [ -f "$M/out/$f" ] && [ ! -L "$M/out/$f" ] || bad="$bad $f"
+done
+[ -z "$bad" ] && pass "the results are files of their own, not links" ||
+    fail "the results are files of their own, not links" "$bad"
+leftover=$(find "$M/out" -name '*.tmp.*' | head -3)
+[ -z "$leftover" ] && pass "no temporary file is left" || fail "no temporary file is left" "$leftover"
+if [ -n "$seen" ]; then
+    cat $(for w in $seen; do echo "$T/env.$w"; done) >"$T/env.all"
+    lacks "the media workers' environment holds no fal key" "$T/env.all" "FAL_KEY="
+    lacks "... nor the key itself" "$T/env.all" "s3cr3t"
+    contains "... but the rest of the environment" "$T/env.all" "PATH="
+else
+    fail "the media workers' environment holds no fal key" "no worker was seen while the run lasted"
+fi
+
+mkfifo "$T/key.fifo"
+chmod 600 "$T/key.fifo"
+expect_exit "a FIFO as the key file fails at once: exit 2" 2 \
+    timeout 10 "$DUBBATCH" doctor --key-file "$T/key.fifo"
+contains "... saying it is not a regular file" "$T/out" "is not a regular file"
