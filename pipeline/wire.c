@@ -621,7 +621,7 @@ int wire_reply_parse(const char *line, struct wire_reply *r)
                                   code->valuedouble <= DUB_EINTERNAL
                               ? (enum dub_code)code->valueint
                               : DUB_EMEDIA,
-                 "%s", s ? s : "media task failed");
+                 "%s", s && *s ? s : "media task failed");
     }
     r->has_facts = wire_facts_get(cJSON_GetObjectItemCaseSensitive(o, "facts"),
                                   &r->facts) == 0;
