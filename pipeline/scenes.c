@@ -462,8 +462,11 @@ static void scenes_stitched(void *arg, const struct wire_reply *r)
     struct scene *s = arg;
 
     if (!r->ok) {
+        /* The worker's own messages name the step; a lost worker's do not. */
+        const char *step = strncmp(r->err.msg, "stitch", 6) ? "stitch: " : "";
+
         s->stage = JOB_FAILED;
-        snprintf(s->reason, sizeof(s->reason), "stitch: %s", r->err.msg);
+        snprintf(s->reason, sizeof(s->reason), "%s%s", step, r->err.msg);
     }
 }
 

@@ -194,9 +194,10 @@ int stitch_parts(const struct scene_part *parts, int n,
         off = ins[i].frames - parts[i].frames;
         if (off < -SCENE_MEND_FRAMES || off > SCENE_MEND_FRAMES) {
             dub_errf(e, DUB_EMEDIA,
-                     "stitch: window %d ('%s') has %lld frames, its window "
-                     "%lld", i + 1, parts[i].path, (long long)ins[i].frames,
-                     (long long)parts[i].frames);
+                     "stitch: window %d ('%s') came back with %lld frames "
+                     "where %lld were sent (more than %d off)", i + 1,
+                     parts[i].path, (long long)ins[i].frames,
+                     (long long)parts[i].frames, SCENE_MEND_FRAMES);
             goto end;
         }
         if (off != 0) {
