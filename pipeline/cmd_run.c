@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "fal.h"
 #include "falcfg.h"
+#include "inputs.h"
 #include "lock.h"
 #include "log.h"
 #include "manifest.h"
@@ -56,19 +57,23 @@ static void run_usage(FILE *f)
             "folder in use.\n");
 }
 
-/* Long scenes become their windows' jobs, sliced in the work folder. */
+/* Long scenes become their windows' jobs, sliced in the work folder; the
+ * inputs are probed and hashed once, for the scenes and the runner. */
 static int run_scenes(struct manifest *m, struct media_pool *pool,
-                      struct scenes *sc)
+                      struct inputs *in, struct scenes *sc)
 {
     char *dot = util_path_join(m->output_dir, ".dubbatch");
     char *work = util_path_join(dot, "work");
     struct dub_err e = {0};
     int rc = util_mkdirs(work, &e);
 
-    if (rc < 0)
+    if (rc < 0) {
         fprintf(stderr, "dubbatch: %s\n", e.msg);
-    else
-        scenes_expand(sc, m, pool, work);
+    } else {
+        inputs_collect(in, m);
+        inputs_probe(in, pool, 1);
+        scenes_expand(sc, m, in, pool, work);
+    }
     free(work);
     free(dot);
     return rc;
@@ -226,8 +231,9 @@ int cmd_run(int argc, char **argv)
     struct falcfg cfg;
     struct remote *r = NULL;
     struct media_pool *pool = NULL;
-    struct state *st = NULL;
     struct scenes sc = {0};
+    struct inputs in = {0};
+    struct state *st = NULL;
     pid_t holder;
     int rc, lockfd;
 
@@ -276,12 +282,14 @@ int cmd_run(int argc, char **argv)
         goto out;
     remote_set_retry(r, o->retry_for_ms, o->backoff_ms, o->backoff_cap_ms);
     pool = media_pool_new(a.med.jobs, a.med.timeout_ms);
-    if (run_scenes(&m, pool, &sc) < 0)
+    if (run_scenes(&m, pool, &in, &sc) < 0)
         goto out;
+    o->in = &in;
     o->scenes = &sc;
     rc = runner_run(&m, st, r, pool, o);
 out:
     scenes_free(&sc);
+    inputs_release(&in);
     media_pool_free(pool);
     remote_free(r);
     state_close(st);

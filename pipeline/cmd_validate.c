@@ -19,16 +19,18 @@
 #include "report.h"
 #include "scenes.h"
 
+/* Kept for every job until the verdicts are printed: what only some jobs
+ * need (preps, a scene) and the texts are allocated as they come, so a
+ * batch of 100,000 jobs fits in a couple of hundred megabytes. */
 struct validate_job {
     const struct manifest_job *mj;
     const struct inputs_file *video, *audio;
     struct plan plan;
-    char why[1200];      /* rejection, including probe failures */
-    char vdesc[512], adesc[512];
-    struct prep prep[2]; /* --conform: video, audio */
+    char *why;           /* rejection, including probe failures */
+    char *vdesc, *adesc;
+    struct prep *prep;   /* --conform: video, audio (two), or NULL */
     struct prep *use[2]; /* the prep that serves each (shared by equals) */
-    int has_scene;       /* a long scene: its windows are planned */
-    struct scenes_job scene;
+    struct scenes_job *scene; /* a long scene: its windows are planned */
 };
 
 static void validate_prep_done(struct prep *p, void *arg)
@@ -37,20 +39,37 @@ static void validate_prep_done(struct prep *p, void *arg)
     (void)arg;
 }
 
-/* An earlier job's prep making the same file (its key: the same content
- * and steps). */
-static struct prep *validate_same(struct validate_job *jobs, size_t upto,
-                                  const struct prep *want)
-{
-    size_t i;
-    int k;
+/* One conformed input of one job, and where the job takes it from. */
+struct validate_slot {
+    struct prep *p;
+    struct prep **use;
+};
 
-    for (i = 0; i < upto; i++)
-        for (k = 0; k < 2; k++)
-            if (jobs[i].use[k] == &jobs[i].prep[k] &&
-                strcmp(jobs[i].prep[k].key, want->key) == 0)
-                return &jobs[i].prep[k];
-    return NULL;
+static int validate_slot_cmp(const void *a, const void *b)
+{
+    const struct validate_slot *x = a, *y = b;
+    int c = strcmp(x->p->key, y->p->key);
+
+    /* Equal keys keep manifest order: the first job's prep makes it. */
+    return c ? c : (x->p > y->p) - (x->p < y->p);
+}
+
+/* Starts one prep per distinct file (the same content and steps) and
+ * points every job making it there: sorted on the key, so ten thousand
+ * jobs sharing a file start one conform, in n log n. */
+static void validate_share(struct validate_slot *all, size_t n,
+                           struct media_pool *pool)
+{
+    size_t i, first = 0;
+
+    qsort(all, n, sizeof(*all), validate_slot_cmp);
+    for (i = 0; i < n; i++) {
+        if (i == 0 || strcmp(all[i].p->key, all[first].p->key) != 0) {
+            first = i;
+            prep_start(pool, all[i].p);
+        }
+        *all[i].use = all[first].p;
+    }
 }
 
 /*
@@ -63,7 +82,8 @@ static void validate_conform(const struct manifest *m, struct validate_job *jobs
 {
     char *dot = util_path_join(m->output_dir, ".dubbatch");
     char *work = util_path_join(dot, "work");
-    size_t i;
+    struct validate_slot *all = xcalloc(2 * m->njobs + 1, sizeof(*all));
+    size_t i, n = 0;
     int k;
 
     for (i = 0; i < m->njobs; i++) {
@@ -72,23 +92,23 @@ static void validate_conform(const struct manifest *m, struct validate_job *jobs
         if (v->plan.verdict != PLAN_CONFORM)
             continue;
         for (k = 0; k < 2; k++) {
-            struct prep *p = &v->prep[k];
             const struct inputs_file *src = k == 0 ? v->video : v->audio;
             enum plan_step step = k == 0 ? v->plan.video.step
                                          : v->plan.audio.step;
 
             if (!src || step == PLAN_KEEP || (k == 1 && !v->plan.has_audio))
                 continue;
-            prep_setup(p, src, k == 0 ? PREP_VIDEO : PREP_AUDIO, &v->plan,
-                       plan_limits_get(m->endpoint), &v->mj->policy, work,
-                       validate_prep_done, NULL);
-            v->use[k] = validate_same(jobs, i, p);
-            if (!v->use[k]) {
-                v->use[k] = p;
-                prep_start(pool, p);
-            }
+            if (!v->prep)
+                v->prep = xcalloc(2, sizeof(*v->prep));
+            prep_setup(&v->prep[k], src, k == 0 ? PREP_VIDEO : PREP_AUDIO,
+                       &v->plan, plan_limits_get(m->endpoint), &v->mj->policy,
+                       work, validate_prep_done, NULL);
+            all[n].p = &v->prep[k];
+            all[n++].use = &v->use[k];
         }
     }
+    validate_share(all, n, pool);
+    free(all);
     media_pool_drain(pool);
     for (i = 0; i < m->njobs; i++) {
         struct validate_job *v = &jobs[i];
@@ -99,7 +119,8 @@ static void validate_conform(const struct manifest *m, struct validate_job *jobs
             counts[v->plan.verdict]--;
             v->plan.verdict = PLAN_REJECT;
             counts[PLAN_REJECT]++;
-            snprintf(v->why, sizeof(v->why), "%s", v->use[k]->err.msg);
+            free(v->why);
+            v->why = xstrdup(v->use[k]->err.msg);
         }
     }
     free(work);
@@ -121,26 +142,27 @@ static void validate_scenes(const struct manifest *m,
             !scenes_wanted(lim, &v->mj->policy, &v->video->facts,
                            &v->audio->facts))
             continue;
-        v->has_scene = 1;
-        v->scene.video = v->video->path;
-        v->scene.audio = v->audio->path;
-        v->scene.vf = &v->video->facts;
-        v->scene.lim = lim;
-        v->scene.price = &m->pricing;
-        scenes_start(pool, &v->scene);
+        v->scene = xcalloc(1, sizeof(*v->scene));
+        v->scene->video = v->video->path;
+        v->scene->audio = v->audio->path;
+        v->scene->vf = &v->video->facts;
+        v->scene->lim = lim;
+        v->scene->price = &m->pricing;
+        scenes_start(pool, v->scene);
     }
     media_pool_drain(pool);
     /* What the run does with a scene is its windows, not a trim. */
     for (i = 0; i < m->njobs; i++) {
         struct validate_job *v = &jobs[i];
 
-        if (!v->has_scene || !v->scene.ok)
+        if (!v->scene || !v->scene->ok)
             continue;
-        v->plan.billed_seconds = v->scene.plan.billed;
-        v->plan.cost = v->scene.plan.cost;
-        snprintf(v->vdesc, sizeof(v->vdesc),
-                 "a long scene of %.2f s in %d windows, each conformed",
-                 v->video->facts.video.duration, v->scene.plan.n);
+        v->plan.billed_seconds = v->scene->plan.billed;
+        v->plan.cost = v->scene->plan.cost;
+        free(v->vdesc);
+        v->vdesc = xasprintf("a long scene of %.2f s in %d windows, each "
+                             "conformed", v->video->facts.video.duration,
+                             v->scene->plan.n);
     }
 }
 
@@ -170,6 +192,7 @@ static void validate_plan(const struct manifest *m, struct validate_job *v)
 {
     const struct plan_limits *lim = plan_limits_get(m->endpoint);
     const struct inputs_file *bad = NULL;
+    char text[512];
 
     if (!v->video->ok)
         bad = v->video;
@@ -177,21 +200,22 @@ static void validate_plan(const struct manifest *m, struct validate_job *v)
         bad = v->audio;
     if (bad) {
         v->plan.verdict = PLAN_REJECT;
-        snprintf(v->why, sizeof(v->why), "%s: %s",
-                 bad == v->video ? "video" : "audio", bad->err.msg);
+        v->why = xasprintf("%s: %s", bad == v->video ? "video" : "audio",
+                           bad->err.msg);
         return;
     }
     plan_make(lim, &v->mj->policy, &m->pricing, &v->video->facts,
               v->audio ? &v->audio->facts : NULL, &v->plan);
     if (v->plan.verdict == PLAN_REJECT) {
-        snprintf(v->why, sizeof(v->why), "%s", v->plan.reason);
+        v->why = xstrdup(v->plan.reason);
         return;
     }
-    plan_describe_video(&v->plan, &v->video->facts, v->vdesc,
-                        sizeof(v->vdesc));
-    if (v->audio)
-        plan_describe_audio(&v->plan, &v->audio->facts, v->adesc,
-                            sizeof(v->adesc));
+    plan_describe_video(&v->plan, &v->video->facts, text, sizeof(text));
+    v->vdesc = xstrdup(text);
+    if (v->audio) {
+        plan_describe_audio(&v->plan, &v->audio->facts, text, sizeof(text));
+        v->adesc = xstrdup(text);
+    }
 }
 
 static void validate_print_text(const struct manifest *m,
@@ -221,8 +245,8 @@ static void validate_print_text(const struct manifest *m,
                        v->use[k]->out, v->use[k]->cached ? " (cached)" : "");
         for (k = 0; k < v->plan.nwarnings; k++)
             printf("%-24s warning %s\n", "", v->plan.warnings[k]);
-        if (v->has_scene)
-            validate_print_scene(&v->scene);
+        if (v->scene)
+            validate_print_scene(v->scene);
     }
     printf("\n%zu job%s: %d as is, %d to conform, %d rejected\n", m->njobs,
            m->njobs == 1 ? "" : "s", counts[PLAN_ACCEPT], counts[PLAN_CONFORM],
@@ -253,7 +277,7 @@ static void validate_print_json(const struct manifest *m,
         r->reason = v->plan.verdict == PLAN_REJECT ? v->why : NULL;
         r->conformed_video = v->use[0] && v->use[0]->ok ? v->use[0]->out : NULL;
         r->conformed_audio = v->use[1] && v->use[1]->ok ? v->use[1]->out : NULL;
-        r->windows = v->has_scene && v->scene.ok ? &v->scene.plan : NULL;
+        r->windows = v->scene && v->scene->ok ? &v->scene->plan : NULL;
     }
     text = report_validation_json(m->path, plan_limits_get(m->endpoint)->name,
                                   rj, m->njobs, counts, billed, cost);
@@ -304,9 +328,18 @@ static void validate_free(struct validate_job *jobs, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++) {
-        prep_release(&jobs[i].prep[0]);
-        prep_release(&jobs[i].prep[1]);
-        scenes_release(&jobs[i].scene);
+        if (jobs[i].prep) {
+            prep_release(&jobs[i].prep[0]);
+            prep_release(&jobs[i].prep[1]);
+            free(jobs[i].prep);
+        }
+        if (jobs[i].scene) {
+            scenes_release(jobs[i].scene);
+            free(jobs[i].scene);
+        }
+        free(jobs[i].why);
+        free(jobs[i].vdesc);
+        free(jobs[i].adesc);
     }
     free(jobs);
 }
@@ -341,7 +374,7 @@ int cmd_validate(int argc, char **argv)
     struct manifest m;
     struct buf errors = {0};
     struct dub_err e = {0};
-    struct inputs in;
+    struct inputs in = {0};
     struct media_pool *pool;
     struct validate_job *jobs;
     struct opts_media med;

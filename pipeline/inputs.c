@@ -17,27 +17,37 @@ static int inputs_cmp(const void *a, const void *b)
                   ((const struct inputs_file *)b)->path);
 }
 
+static int inputs_path_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 void inputs_collect(struct inputs *in, const struct manifest *m)
 {
-    size_t i, k = 0;
+    const char **add = xcalloc(m->njobs * 2 + 1, sizeof(*add));
+    size_t i, k = 0, n = 0;
 
-    memset(in, 0, sizeof(*in));
-    in->files = xcalloc(m->njobs * 2 + 1, sizeof(*in->files));
     for (i = 0; i < m->njobs; i++) {
-        if (m->jobs[i].video)
-            in->files[k++].path = m->jobs[i].video;
-        if (m->jobs[i].audio)
-            in->files[k++].path = m->jobs[i].audio;
+        const char *p[2] = {m->jobs[i].video, m->jobs[i].audio};
+        int t;
+
+        for (t = 0; t < 2; t++)
+            if (p[t] && !inputs_find(in, p[t]))
+                add[k++] = p[t];
     }
-    qsort(in->files, k, sizeof(*in->files), inputs_cmp);
-    for (i = 0; i < k; i++) {
-        if (in->n && strcmp(in->files[in->n - 1].path, in->files[i].path) == 0)
-            continue;
-        in->files[in->n].path = xstrdup(in->files[i].path);
-        in->n++;
+    qsort(add, k, sizeof(*add), inputs_path_cmp);
+    for (i = 0; i < k; i++)
+        if (!n || strcmp(add[n - 1], add[i]) != 0)
+            add[n++] = add[i];
+    in->files = xrealloc(in->files, (in->n + n + 1) * sizeof(*in->files));
+    for (i = 0; i < n; i++) {
+        memset(&in->files[in->n + i], 0, sizeof(*in->files));
+        in->files[in->n + i].path = xstrdup(add[i]);
     }
-    for (i = in->n; i < k; i++)
-        in->files[i].path = NULL;
+    in->n += n;
+    if (n)
+        qsort(in->files, in->n, sizeof(*in->files), inputs_cmp);
+    free(add);
 }
 
 static void inputs_done(void *arg, const struct wire_reply *r)
@@ -69,13 +79,21 @@ void inputs_probe(struct inputs *in, struct media_pool *pool, int hash)
 {
     size_t i;
 
-    for (i = 0; i < in->n; i++)
+    unsigned char *fresh = xcalloc(in->n + 1, 1);
+
+    for (i = 0; i < in->n; i++) {
+        if (in->files[i].asked)
+            continue;
+        in->files[i].asked = fresh[i] = 1;
         media_probe(pool, in->files[i].path, inputs_done, &in->files[i]);
+    }
     media_pool_drain(pool);
     for (i = 0; hash && i < in->n; i++)
-        if (in->files[i].ok && !util_starts_with(in->files[i].path, "https://"))
+        if (fresh[i] && in->files[i].ok &&
+            !util_starts_with(in->files[i].path, "https://"))
             media_hash(pool, in->files[i].path, inputs_hashed, &in->files[i]);
     media_pool_drain(pool);
+    free(fresh);
 }
 
 const struct inputs_file *inputs_find(const struct inputs *in,
@@ -83,6 +101,8 @@ const struct inputs_file *inputs_find(const struct inputs *in,
 {
     struct inputs_file key = {0};
 
+    if (!in->n)
+        return NULL;
     key.path = (char *)path;
     return bsearch(&key, in->files, in->n, sizeof(*in->files), inputs_cmp);
 }

@@ -15,6 +15,7 @@ struct media_pool;
 
 struct inputs_file {
     char *path;
+    int asked;          /* handed to a worker (inputs_probe) */
     int ok;             /* probed */
     struct facts facts; /* when ok */
     struct dub_err err; /* when not */
@@ -26,11 +27,13 @@ struct inputs {
     size_t n;
 };
 
-/* Collects the manifest's distinct video and audio paths. */
+/* Adds the manifest's distinct video and audio paths that in does not
+ * hold yet (in zeroed before the first call); what in knows is kept, so a
+ * manifest rewritten with long scenes' windows costs only its new files. */
 void inputs_collect(struct inputs *in, const struct manifest *m);
-/* Probes every file through pool, and with hash also hashes each one that
- * probed (the content is what names work and its uploads); returns when
- * all are done. */
+/* Probes every file not asked yet through pool, and with hash also hashes
+ * each one that probed (the content is what names work and its uploads);
+ * returns when all are done. */
 void inputs_probe(struct inputs *in, struct media_pool *pool, int hash);
 /* The entry for path, or NULL. */
 const struct inputs_file *inputs_find(const struct inputs *in,

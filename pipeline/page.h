@@ -15,8 +15,10 @@
 
 struct media_pool;
 
-/* Makes missing posters (source and result) with the media workers, then
- * writes <dir>/index.html from <dir>/report.json. */
+/* Makes missing posters (source and result) with the media workers and
+ * links the dubs beside them (neither without a pool: an interrupted run
+ * writes its page at once), then writes <dir>/index.html from
+ * <dir>/report.json. */
 int page_write(const char *dir, struct media_pool *pool, struct dub_err *e);
 
 #endif

@@ -93,7 +93,8 @@ struct runner {
     struct remote *r;
     struct media_pool *pool;
     struct runner_opts o;
-    struct inputs in;          /* distinct input files, probed, hashed */
+    struct inputs *in;         /* distinct input files, probed, hashed
+                                  (runner_opts.in) */
     struct rjob *jobs;         /* in manifest order */
     size_t n;
     char *dotdir, *workdir, *logdir;

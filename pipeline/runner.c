@@ -48,12 +48,24 @@
 
 static int runner_sigpipe[2] = {-1, -1};
 static volatile sig_atomic_t runner_nsignals;
+/* Set until the run writes its first record: probing, hashing and cutting
+ * scenes can take minutes on a big batch, and nothing of it needs saving,
+ * so a signal then ends the process at once (exit 4, as any interrupt). */
+static volatile sig_atomic_t runner_starting;
 
 static void runner_on_signal(int sig)
 {
+    static const char msg[] = "dubbatch: signal during start-up: nothing "
+                              "was sent; run again to resume\n";
     int saved = errno;
     char c = (char)sig;
 
+    if (runner_starting) {
+        if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+            /* Nowhere to say it: the exit code says it. */
+        }
+        _exit(EXIT_INTERRUPTED);
+    }
     runner_nsignals++;
     if (write(runner_sigpipe[1], &c, 1) < 0) {
         /* The pipe is full: the loop has been told already. */
@@ -74,6 +86,7 @@ int runner_signals(struct dub_err *e)
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = runner_on_signal;
     sigemptyset(&sa.sa_mask);
+    runner_starting = 1;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     return 0;
@@ -100,21 +113,21 @@ static int runner_fp_cmp(const void *a, const void *b)
 static void runner_leaders(struct runner *run)
 {
     struct runner_fp *fps = xcalloc(run->n + 1, sizeof(*fps));
-    size_t i;
+    size_t i, k = 0;
 
     for (i = 0; i < run->n; i++) {
         fps[i].fp = run->jobs[i].fingerprint;
         fps[i].i = i;
     }
     qsort(fps, run->n, sizeof(*fps), runner_fp_cmp);
+    /* k: where the run of one fingerprint began. */
     for (i = 1; i < run->n; i++) {
         struct rjob *first, *j = &run->jobs[fps[i].i];
-        size_t k = i;
 
-        if (strcmp(fps[i].fp, fps[i - 1].fp) != 0)
+        if (strcmp(fps[i].fp, fps[i - 1].fp) != 0) {
+            k = i;
             continue;
-        while (k > 0 && strcmp(fps[k - 1].fp, fps[i].fp) == 0)
-            k--;
+        }
         first = &run->jobs[fps[k].i];
         j->leader = first;
         j->next_follower = first->followers;
@@ -202,8 +215,8 @@ static void runner_load(struct runner *run)
         j->run = run;
         j->mj = &run->m->jobs[i];
         j->heap = -1;
-        j->vin = inputs_find(&run->in, j->mj->video);
-        j->ain = j->mj->audio ? inputs_find(&run->in, j->mj->audio) : NULL;
+        j->vin = inputs_find(run->in, j->mj->video);
+        j->ain = j->mj->audio ? inputs_find(run->in, j->mj->audio) : NULL;
         j->poll_ms = run->o.poll_ms;
         work_fingerprint(run->lim, j->mj, runner_content(j->vin),
                          j->ain ? runner_content(j->ain) : NULL,
@@ -357,6 +370,19 @@ static int runner_wait_ms(struct runner *run)
     return (int)t;
 }
 
+/* Submits whose reply is still coming: the one call a stop waits for, as
+ * its reply says at once whether fal has the work.  Anything else in
+ * flight (uploads, polls, downloads) is dropped and simply redone. */
+static int runner_submitting(const struct runner *run)
+{
+    size_t i;
+
+    for (i = 0; i < run->n; i++)
+        if (run->jobs[i].busy && run->jobs[i].st.state == JOB_SUBMITTING)
+            return 1;
+    return 0;
+}
+
 /* Reads the signal pipe; returns 1 when the loop must end now. */
 static int runner_signalled(struct runner *run)
 {
@@ -370,8 +396,8 @@ static int runner_signalled(struct runner *run)
         return 1;
     }
     run->stopping = 1;
-    log_warn(NULL, "signal: starting nothing new, finishing what is in "
-                   "flight; run again to resume");
+    log_warn(NULL, "signal: starting nothing new, waiting only for submits "
+                   "in flight; run again to resume");
     return 0;
 }
 
@@ -386,12 +412,12 @@ static int runner_loop(struct runner *run)
         struct rjob *j;
         int nfd;
 
-        /* Stopping (a signal, or a fatal error): calls in flight may
-         * finish, for a while, so their outcomes are recorded. */
+        /* Stopping (a signal, or a fatal error): submits in flight may
+         * finish, for a while, so their request ids are recorded. */
         if (run->stopping) {
             if (!drain_until)
                 drain_until = util_mono_ms() + RUNNER_DRAIN_MS;
-            if (!run->busy || util_mono_ms() > drain_until)
+            if (!runner_submitting(run) || util_mono_ms() > drain_until)
                 break;
         }
         runner_admit(run);
@@ -471,8 +497,11 @@ static void runner_report(struct runner *run, int interrupted)
     b.finished_at = util_now_ms();
     b.interrupted = interrupted;
     b.max_cost = run->o.max_cost;
+    /* Interrupted, the page is written at once with the posters it has;
+     * the next run or `dubbatch report` makes the rest. */
     if (report_write(run->m->output_dir, &b, rj, n + nsc, &e) < 0 ||
-        page_write(run->m->output_dir, run->pool, &e) < 0)
+        page_write(run->m->output_dir, interrupted ? NULL : run->pool,
+                   &e) < 0)
         log_error(NULL, "%s", e.msg);
     free(rj);
 }
@@ -517,7 +546,6 @@ static void runner_free(struct runner *run)
         state_job_release(&j->st);
     }
     recover_free(run->rec);
-    inputs_release(&run->in);
     free(run->jobs);
     free(run->heap);
     free(run->dotdir);
@@ -553,8 +581,11 @@ int runner_run(const struct manifest *m, struct state *st, struct remote *r,
     }
     log_info(NULL, "%zu jobs, %d remote slots, output in %s", run.n,
              o->concurrency, m->output_dir);
-    inputs_collect(&run.in, m);
-    inputs_probe(&run.in, pool, 1);
+    run.in = o->in;
+    /* The windows' slices, when long scenes were cut, are new files. */
+    inputs_collect(run.in, m);
+    inputs_probe(run.in, pool, 1);
+    runner_starting = 0;
     state_begin(st, NULL);
     runner_load(&run);
     runner_queue(&run);

@@ -30,6 +30,8 @@ struct runner_opts {
     int64_t backoff_cap_ms;
     int resubmit_failed;    /* pay again for requests fal failed */
     int progress;           /* draw a progress line (a terminal) */
+    struct inputs *in;      /* the manifest's files as probed before the
+                               scenes were cut; the runner adds the rest */
     struct scenes *scenes;  /* long scenes, whose windows are among the
                                jobs: joined after the loop, reported */
     int64_t started_at;     /* epoch ms the run began (before its scenes

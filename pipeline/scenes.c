@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "inputs.h"
 #include "job.h"
 #include "log.h"
 #include "report.h"
@@ -113,42 +114,6 @@ static void scenes_fail(struct scene *s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(s->err.msg, sizeof(s->err.msg), fmt, ap);
     va_end(ap);
-}
-
-static void scenes_probed_video(void *arg, const struct wire_reply *r)
-{
-    struct scene *s = arg;
-
-    if ((s->vok = r->ok && r->has_facts))
-        s->vf = r->facts;
-}
-
-static void scenes_probed_audio(void *arg, const struct wire_reply *r)
-{
-    struct scene *s = arg;
-
-    if ((s->aok = r->ok && r->has_facts))
-        s->af = r->facts;
-}
-
-static void scenes_hashed_video(void *arg, const struct wire_reply *r)
-{
-    struct scene *s = arg;
-
-    if (r->ok)
-        memcpy(s->vhash, r->sha256, sizeof(s->vhash));
-    else
-        scenes_fail(s, "video: %s", r->err.msg);
-}
-
-static void scenes_hashed_audio(void *arg, const struct wire_reply *r)
-{
-    struct scene *s = arg;
-
-    if (r->ok)
-        memcpy(s->ahash, r->sha256, sizeof(s->ahash));
-    else
-        scenes_fail(s, "audio: %s", r->err.msg);
 }
 
 /*
@@ -278,23 +243,6 @@ static void scenes_rewrite(struct scenes *sc, struct manifest *m,
     m->njobs = n;
 }
 
-/* Probes and hashes the candidates; the ones that turn out not long, or
- * whose inputs do not read, go back to the runner as they are. */
-static void scenes_probe(struct scenes *sc, struct media_pool *pool)
-{
-    size_t i;
-
-    for (i = 0; i < sc->n; i++) {
-        struct scene *s = &sc->s[i];
-
-        media_probe(pool, s->mj.video, scenes_probed_video, s);
-        media_probe(pool, s->mj.audio, scenes_probed_audio, s);
-        media_hash(pool, s->mj.video, scenes_hashed_video, s);
-        media_hash(pool, s->mj.audio, scenes_hashed_audio, s);
-    }
-    media_pool_drain(pool);
-}
-
 static void scenes_analyse(struct scenes *sc, struct media_pool *pool,
                            const struct manifest *m)
 {
@@ -334,42 +282,61 @@ static void scenes_check_slices(struct scene *s)
         }
 }
 
+/* Whether mj is a long scene: a segment job with a dub whose inputs both
+ * probed (an unreadable one is a job like any other, and fails as one). */
+static int scenes_candidate(const struct plan_limits *lim,
+                            const struct inputs *in,
+                            const struct manifest_job *mj)
+{
+    const struct inputs_file *v, *a;
+
+    if (!lim->needs_audio || !mj->audio ||
+        mj->policy.long_video != PLAN_LONG_SEGMENT)
+        return 0;
+    v = inputs_find(in, mj->video);
+    a = inputs_find(in, mj->audio);
+    return v && v->ok && a && a->ok &&
+           scenes_wanted(lim, &mj->policy, &v->facts, &a->facts);
+}
+
+static void scenes_take(struct scene *s, const struct manifest_job *mj,
+                        const struct plan_limits *lim, const struct inputs *in)
+{
+    const struct inputs_file *v = inputs_find(in, mj->video);
+    const struct inputs_file *a = inputs_find(in, mj->audio);
+
+    s->mj = *mj;
+    s->lim = lim;
+    s->stage = JOB_NEW;
+    s->vf = v->facts;
+    s->af = a->facts;
+    s->vok = s->aok = 1;
+    /* The slices are named by their sources' content. */
+    memcpy(s->vhash, v->sha256, sizeof(s->vhash));
+    memcpy(s->ahash, a->sha256, sizeof(s->ahash));
+    if (!s->vhash[0])
+        scenes_fail(s, "video: '%s' could not be read to its end", mj->video);
+    else if (!s->ahash[0])
+        scenes_fail(s, "audio: '%s' could not be read to its end", mj->audio);
+}
+
 void scenes_expand(struct scenes *sc, struct manifest *m,
-                   struct media_pool *pool, const char *workdir)
+                   const struct inputs *in, struct media_pool *pool,
+                   const char *workdir)
 {
     const struct plan_limits *lim = plan_limits_get(m->endpoint);
     unsigned char *cand = xcalloc(m->njobs + 1, 1);
-    size_t i, k;
+    size_t i, n = 0;
 
     memset(sc, 0, sizeof(*sc));
-    sc->s = xcalloc(m->njobs + 1, sizeof(*sc->s));
-    /* Cheap first: only a segment job with a dub can be a scene. */
-    for (i = 0; i < m->njobs; i++) {
-        if (!lim->needs_audio || !m->jobs[i].audio ||
-            m->jobs[i].policy.long_video != PLAN_LONG_SEGMENT)
-            continue;
-        sc->s[sc->n].mj = m->jobs[i];
-        sc->s[sc->n].lim = lim;
-        sc->s[sc->n++].stage = JOB_NEW;
-        cand[i] = 1;
-    }
-    scenes_probe(sc, pool);
-    /* Not long after all, or unreadable: a job like any other. */
-    for (i = k = 0; i < m->njobs; i++) {
-        struct scene *s;
-
-        if (!cand[i])
-            continue;
-        s = &sc->s[k];
-        if (s->vok && s->aok && scenes_wanted(lim, &s->mj.policy, &s->vf,
-                                              &s->af)) {
-            k++;
-            continue;
-        }
-        cand[i] = 0;
-        memmove(s, s + 1, (sc->n - k - 1) * sizeof(*s));
-        sc->n--;
-    }
+    /* From the facts the run has already: nothing is probed twice, and
+     * a batch without long scenes pays one pass over its jobs. */
+    for (i = 0; i < m->njobs; i++)
+        n += cand[i] = (unsigned char)scenes_candidate(lim, in, &m->jobs[i]);
+    sc->s = xcalloc(n + 1, sizeof(*sc->s));
+    for (i = 0; i < m->njobs; i++)
+        if (cand[i])
+            scenes_take(&sc->s[sc->n++], &m->jobs[i], lim, in);
     scenes_analyse(sc, pool, m);
     for (i = 0; i < sc->n; i++)
         if (!sc->s[i].err.msg[0] && sc->s[i].an.ok)

@@ -3,8 +3,8 @@
  * joined again.
  *
  * Before the run, scenes_expand() takes every audio-to-video job whose
- * picture is over the model's limit under `long: segment`, probes and
- * analyses it in the workers, plans its windows (window.c), conforms one
+ * picture is over the model's limit under `long: segment` (by the facts the
+ * run probed once per distinct file), analyses it in the workers, plans its windows (window.c), conforms one
  * slice of picture and dub per window into the work folder, and puts a
  * child job in the manifest's place for each window that holds speech:
  * id "<scene>~w01", its slices as inputs, window_of naming the scene.  The
@@ -46,6 +46,7 @@ int scenes_wanted(const struct plan_limits *lim, const struct plan_policy *pol,
 void scenes_start(struct media_pool *pool, struct scenes_job *s);
 void scenes_release(struct scenes_job *s);
 
+struct inputs;
 struct scene;
 
 /* The long scenes of a batch; owns the scenes' manifest jobs. */
@@ -60,7 +61,8 @@ struct scenes {
  * be analysed or sliced is left out of m and fails alone in the report.
  */
 void scenes_expand(struct scenes *sc, struct manifest *m,
-                   struct media_pool *pool, const char *workdir);
+                   const struct inputs *in, struct media_pool *pool,
+                   const char *workdir);
 
 /* Joins every scene whose windows are all DONE (reading their rows from
  * st), delivers and verifies it; the others wait, or fail with the window
