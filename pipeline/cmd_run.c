@@ -265,6 +265,7 @@ int cmd_run(int argc, char **argv)
         manifest_release(&m);
         return e.code == DUB_ELOCKED ? EXIT_LOCKED : EXIT_USAGE;
     }
+    lock_sweep(m.output_dir);
     o->concurrency = a.concurrency ? a.concurrency : m.concurrency;
     o->job_timeout_ms = (int64_t)(a.timeout_min * 60000);
     o->poll_ms = (int64_t)(a.poll * 1000);

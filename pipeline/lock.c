@@ -5,12 +5,15 @@
 #define _DEFAULT_SOURCE /* flock */
 #include "lock.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int lock_take(const char *output_dir, pid_t *holder, struct dub_err *e)
@@ -67,4 +70,50 @@ void lock_release(int fd)
 {
     if (fd >= 0)
         close(fd);
+}
+
+/* A temporary util_tmp_open() names: "<name>.tmp." and 16 hex digits. */
+static int lock_is_tmp(const char *name)
+{
+    size_t n = strlen(name), i;
+
+    if (n < 22 || strncmp(name + n - 21, ".tmp.", 5) != 0)
+        return 0;
+    for (i = n - 16; i < n; i++)
+        if (!isxdigit((unsigned char)name[i]) || isupper((unsigned char)name[i]))
+            return 0;
+    return 1;
+}
+
+static void lock_sweep_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    struct stat st;
+
+    if (!d)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        if (!lock_is_tmp(de->d_name))
+            continue;
+        /* Regular files only, never through a link. */
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(st.st_mode))
+            unlinkat(dirfd(d), de->d_name, 0);
+    }
+    closedir(d);
+}
+
+void lock_sweep(const char *output_dir)
+{
+    static const char *const sub[] = {"", "thumbs", "audio", ".dubbatch",
+                                      ".dubbatch/work"};
+    size_t i;
+
+    for (i = 0; i < DUB_ARRAY_LEN(sub); i++) {
+        char *dir = util_path_join(output_dir, sub[i]);
+
+        lock_sweep_dir(dir);
+        free(dir);
+    }
 }

@@ -89,7 +89,10 @@ r = random.Random(int(sys.argv[1]))
 print(' '.join('%.2f' % r.uniform(0.3, 2.5 + int(sys.argv[2]) / 12) for _ in range(int(sys.argv[3]))))" \
     "$SEED" "$JOBS" "$KILLS")
 for delay in $kills; do
-    run &
+    # exec: $! must be the runner itself; a function sent to the
+    # background is a subshell, and killing it leaves the runner going.
+    (exec "$DUBBATCH" run -q --poll-interval 0.05 --media-jobs 2 \
+        --retry-for 60s "$T/m/chaos.yaml" >>"$T/runs.log" 2>&1) &
     pid=$!
     sleep "$delay"
     kill -9 "$pid" 2>/dev/null
