@@ -37,6 +37,9 @@ static void run_usage(FILE *f)
             "  --max-cost USD       skip work that would pass this estimate\n"
             "  --job-timeout MIN    stop waiting for a request after this (120);\n"
             "                       it waits for the next run, still bound to it\n"
+            "  --download-timeout DURATION\n"
+            "                       bound on one download of a result (10m);\n"
+            "                       then a fresh link is asked for\n"
             "  --retry-for DURATION\n"
             "                       how long one call outlasts transient faults\n"
             "                       (15m; e.g. 90s, 2h)\n"
@@ -122,6 +125,7 @@ static const struct option run_longopts[] = {
     {"max-cost", required_argument, NULL, 'C'},
     {"job-timeout", required_argument, NULL, 'T'},
     {"retry-for", required_argument, NULL, 'r'},
+    {"download-timeout", required_argument, NULL, 'D'},
     {"resubmit-failed", no_argument, NULL, 'S'},
     {"poll-interval", required_argument, NULL, 'P'},
     {"media-jobs", required_argument, NULL, 'j'},
@@ -150,6 +154,7 @@ static int run_log_format(const char *arg, enum log_format *fmt)
 static int run_parse(int argc, char **argv, struct run_args *a)
 {
     struct runner_opts *o = &a->o;
+    int64_t ms;
     int c;
 
     memset(a, 0, sizeof(*a));
@@ -186,6 +191,12 @@ static int run_parse(int argc, char **argv, struct run_args *a)
                               (int64_t)7 * 24 * 3600 * 1000,
                               &o->retry_for_ms) < 0)
                 return EXIT_USAGE;
+            break;
+        case 'D':
+            if (opts_duration("--download-timeout", optarg, 1000,
+                              (int64_t)24 * 3600 * 1000, &ms) < 0)
+                return EXIT_USAGE;
+            o->download_timeout_ms = (long)ms;
             break;
         case 'S':
             o->resubmit_failed = 1;
@@ -272,6 +283,8 @@ int cmd_run(int argc, char **argv)
     o->poll_max_ms = o->poll_ms > 30000 ? o->poll_ms : 30000;
     if (!o->retry_for_ms)
         o->retry_for_ms = FAL_RETRY_FOR_MS;
+    if (!o->download_timeout_ms)
+        o->download_timeout_ms = RUNNER_DOWNLOAD_TIMEOUT_MS;
     opts_backoff(&o->backoff_ms, &o->backoff_cap_ms);
     rc = EXIT_USAGE;
     if (state_open(m.output_dir, &st, &e) < 0 || runner_signals(&e) < 0 ||

@@ -181,7 +181,8 @@ enum fal_outcome {
     FAL_O_OK,         /* 2xx, whole */
     FAL_O_TOO_BIG,    /* 2xx larger than our cap for it */
     FAL_O_NOT_SENT,   /* no connection: the request never left */
-    FAL_O_CUT,        /* reset, timeout, a body cut short: it may have left */
+    FAL_O_CUT,        /* reset, a body cut short: it may have left */
+    FAL_O_SLOW,       /* past its time, or stalled: it may have left */
     FAL_O_REFUSED,    /* libcurl would not go there (a redirect to http) */
     FAL_O_LOCAL,      /* the download could not be written here */
     FAL_O_REDIRECT,   /* 3xx, not followed with the key */
@@ -216,16 +217,16 @@ enum fal_outcome {
 #define F FAL_FATAL
 #define K FAL_OK
 static const unsigned char fal_policy[FAL_NOPS][FAL_NOUTCOMES] = {
-    /*                OK TOO  NOT  CUT  REF  LOC  3XX  408  429  ING  5XX  USR  BSY  EXP  AUTH GONE REJ  5XX+ */
-    [FAL_OP_SUBMIT]   = {K, A, R, U, F, F, F, U, R, R, U, F, U, F, F, F, F, U},
-    [FAL_OP_STATUS]   = {K, F, R, R, F, F, F, R, R, R, R, F, R, F, F, F, F, F},
-    [FAL_OP_RESULT]   = {K, R, R, R, F, F, F, R, R, R, R, F, R, F, F, F, F, F},
-    [FAL_OP_ERROR]    = {K, F, R, R, F, F, F, F, F, F, F, F, F, F, F, F, F, F},
-    [FAL_OP_CANCEL]   = {K, R, R, R, F, F, F, R, R, R, R, F, R, F, F, F, F, F},
-    [FAL_OP_INITIATE] = {K, R, R, R, F, F, F, R, R, R, R, F, R, F, F, F, F, F},
-    [FAL_OP_UPLOAD]   = {K, R, R, R, F, F, F, R, R, R, R, F, R, I, F, I, F, F},
-    [FAL_OP_DOWNLOAD] = {K, F, R, R, F, L, F, R, R, R, R, F, R, I, F, I, F, F},
-    [FAL_OP_LIST]     = {K, R, R, R, F, F, F, R, R, R, R, F, R, F, F, F, F, F},
+    /*                OK TOO  NOT  CUT  SLOW REF  LOC  3XX  408  429  ING  5XX  USR  BSY  EXP  AUTH GONE REJ  5XX+ */
+    [FAL_OP_SUBMIT]   = {K, A, R, U, U, F, F, F, U, R, R, U, F, U, F, F, F, F, U},
+    [FAL_OP_STATUS]   = {K, F, R, R, R, F, F, F, R, R, R, R, F, R, F, F, F, F, F},
+    [FAL_OP_RESULT]   = {K, R, R, R, R, F, F, F, R, R, R, R, F, R, F, F, F, F, F},
+    [FAL_OP_ERROR]    = {K, F, R, R, R, F, F, F, F, F, F, F, F, F, F, F, F, F, F},
+    [FAL_OP_CANCEL]   = {K, R, R, R, R, F, F, F, R, R, R, R, F, R, F, F, F, F, F},
+    [FAL_OP_INITIATE] = {K, R, R, R, R, F, F, F, R, R, R, R, F, R, F, F, F, F, F},
+    [FAL_OP_UPLOAD]   = {K, R, R, R, R, F, F, F, R, R, R, R, F, R, I, F, I, F, F},
+    [FAL_OP_DOWNLOAD] = {K, F, R, R, I, F, L, F, R, R, R, R, F, R, I, F, I, F, F},
+    [FAL_OP_LIST]     = {K, R, R, R, R, F, F, F, R, R, R, R, F, R, F, F, F, F, F},
 };
 #undef R
 #undef U
@@ -279,7 +280,9 @@ static enum fal_outcome fal_outcome_of(enum fal_op op,
     if (r->transport_failed && !(r->truncated && s)) {
         if (r->refused)
             return FAL_O_REFUSED;
-        return r->maybe_sent ? FAL_O_CUT : FAL_O_NOT_SENT;
+        if (!r->maybe_sent)
+            return FAL_O_NOT_SENT;
+        return r->timed_out ? FAL_O_SLOW : FAL_O_CUT;
     }
     if (s >= 200 && s < 300)
         return r->truncated ? FAL_O_TOO_BIG : FAL_O_OK;
@@ -333,7 +336,8 @@ enum fal_verdict fal_classify(enum fal_op op, const struct http_resp *r,
     if (o == FAL_O_LOCAL) {
         dub_errf(e, DUB_EIO, "cannot write the downloaded file: %s",
                  strerror(r->write_errno));
-    } else if (o == FAL_O_NOT_SENT || o == FAL_O_CUT || o == FAL_O_REFUSED) {
+    } else if (o == FAL_O_NOT_SENT || o == FAL_O_CUT || o == FAL_O_SLOW ||
+               o == FAL_O_REFUSED) {
         dub_errf(e, DUB_ENET, "fal %s: %s%s", name, r->err, tail);
     } else {
         if (o == FAL_O_REDIRECT)

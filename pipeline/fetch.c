@@ -241,8 +241,16 @@ static void fetch_downloaded(void *arg, const struct remote_result *r)
         rjob_park(j, "%s", r->err->msg);
         break;
     case FAL_REINIT:
-        /* An expired or vanished link: fal gives a fresh one. */
-        if (!fetch_again(j))
+        /* An expired or vanished link, or a CDN too slow to finish within
+         * --download-timeout (or stalled for a minute): fal gives a fresh
+         * link, often from another edge.  A slow one keeps its request for
+         * a later run; a link that is gone each time is fal's loss. */
+        if (fetch_again(j))
+            log_warn(j->mj->id, "%s; asking fal for a fresh link",
+                     r->err->msg);
+        else if (r->resp->timed_out)
+            rjob_park(j, "%s", r->err->msg);
+        else
             rjob_fal_failed(j, "output_gone", r->err->msg);
         break;
     default:
@@ -272,6 +280,7 @@ static void fetch_download(struct rjob *j)
     req.url = j->st.output_url;
     req.download = j->fout;
     req.expect_size = j->st.output_bytes;
+    req.timeout_ms = j->run->o.download_timeout_ms;
     req.who = j->mj->id;
     rjob_begin(j);
     if (remote_call(j->run->r, FAL_OP_DOWNLOAD, &req, fetch_downloaded, j,

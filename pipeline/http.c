@@ -618,6 +618,7 @@ static void http_finish(struct http *h, struct http_xfer *x, CURLcode rc,
     if (rc != CURLE_OK || aborted) {
         x->resp.transport_failed = 1;
         x->resp.aborted = aborted;
+        x->resp.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
         x->resp.maybe_sent = http_maybe_sent(rc, c, aborted);
         x->resp.refused = rc == CURLE_UNSUPPORTED_PROTOCOL ||
                           rc == CURLE_URL_MALFORMAT ||

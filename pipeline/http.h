@@ -97,6 +97,8 @@ struct http_resp {
     int transport_failed;       /* no complete reply: see err */
     int maybe_sent;             /* the request may have reached the server */
     int aborted;                /* ended by http_abort_all() */
+    int timed_out;              /* past the request's time, or stalled (no
+                                   progress for the low-speed time) */
     int refused;                /* libcurl would not go where it was sent
                                    (a redirect to http://, too many
                                    redirects): the same again fails again */

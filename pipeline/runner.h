@@ -17,6 +17,11 @@ struct manifest;
 struct state;
 struct remote;
 struct media_pool;
+struct inputs;
+
+/* A result is some megabytes: ten minutes is a CDN below about 30 KB/s,
+ * when another edge (a fresh link) is the better bet. */
+#define RUNNER_DOWNLOAD_TIMEOUT_MS (10 * 60 * 1000L)
 
 struct runner_opts {
     int concurrency;        /* jobs holding a remote slot */
@@ -26,6 +31,7 @@ struct runner_opts {
     int64_t poll_ms;        /* first status poll interval */
     int64_t poll_max_ms;    /* longest interval between polls */
     int64_t retry_for_ms;   /* how long a step outlasts transient faults */
+    long download_timeout_ms; /* bound on one download of a result */
     int64_t backoff_ms;     /* first backoff step, and its cap */
     int64_t backoff_cap_ms;
     int resubmit_failed;    /* pay again for requests fal failed */

@@ -71,3 +71,41 @@ chmod 600 "$T/key.fifo"
 expect_exit "a FIFO as the key file fails at once: exit 2" 2 \
     timeout 10 "$DUBBATCH" doctor --key-file "$T/key.fifo"
 contains "... saying it is not a regular file" "$T/out" "is not a regular file"
+
+# A CDN that trickles (1.5 KB/s, neither stalled nor broken): the download
+# is bounded by --download-timeout, a fresh link is asked for, and the job
+# ends done, paid once.  A SIGTERM in such a download leaves nothing
+# beside the results and exits 4.
+cat >"$M/slow.yaml" <<'EOF2'
+version: 1
+output_dir: out-slow
+jobs:
+  - {id: slow, video: media/ok_1080p_5s.mp4, audio: media/speech.mp3}
+EOF2
+curl -s -X POST -d '["cdn:slowbody:count=1:rate=1500"]' "$FAKE_URL/__faults" >/dev/null
+curl -s -X POST "$FAKE_URL/__reset" >/dev/null
+expect_exit "a trickling CDN: the download is bounded and the job ends done" 0 \
+    "$DUBBATCH" run --poll-interval 0.05 --media-jobs 2 --download-timeout 2s "$M/slow.yaml"
+contains "... after asking fal for a fresh link" "$T/err" "asking fal for a fresh link"
+stat_is "... with one submission and the result read twice" \
+    'sum(d["submissions"].values()) == 1 and d["requests"].get("result", 0) == 2'
+[ -f "$M/out-slow/slow.mp4" ] && pass "... and its result in place" ||
+    fail "... and its result in place" "$(ls -a "$M/out-slow")"
+
+rm -rf "$M/out-slow"
+curl -s -X POST -d '["cdn:slowbody:count=1:rate=1500"]' "$FAKE_URL/__faults" >/dev/null
+"$DUBBATCH" run --poll-interval 0.05 --media-jobs 2 "$M/slow.yaml" >"$T/run.out" 2>&1 &
+pid=$!
+i=0
+until [ "$(fakefal_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"].get("cdn", 0))' 2>/dev/null)" -ge 1 ] 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1
+done
+sleep 0.5
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[ "$rc" -eq 4 ] && pass "SIGTERM in a slow download: exit 4" ||
+    fail "SIGTERM in a slow download: exit 4" "exit $rc" "$(tail -5 "$T/run.out")"
+partial=$(cd "$M/out-slow" && ls -A | grep -v -e '^\.dubbatch$' -e '^report' -e '^index.html$' -e '^thumbs$' -e '^audio$')
+[ -z "$partial" ] && pass "... and nothing partial beside the results" ||
+    fail "... and nothing partial beside the results" "$partial"

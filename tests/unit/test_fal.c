@@ -341,6 +341,30 @@ static void classification(void)
               fal_classify(FAL_OP_SUBMIT, &r, NULL) == FAL_UNKNOWN);
 }
 
+/* Past its time or stalled: a download asks for a fresh link, anything
+ * else is the same as a reset. */
+static void slow(void)
+{
+    struct http_resp r;
+    struct dub_err e;
+
+    memset(&r, 0, sizeof(r));
+    r.transport_failed = r.maybe_sent = r.timed_out = 1;
+    snprintf(r.err, sizeof(r.err), "Operation too slow");
+    test_cond("a download past its time asks for a fresh link",
+              fal_classify(FAL_OP_DOWNLOAD, &r, &e) == FAL_REINIT &&
+                  strstr(e.msg, "fal download: Operation too slow"));
+    test_cond("a submit past its time is reconciled",
+              fal_classify(FAL_OP_SUBMIT, &r, &e) == FAL_UNKNOWN);
+    test_cond("a status poll past its time is tried again",
+              fal_classify(FAL_OP_STATUS, &r, &e) == FAL_RETRY);
+    test_cond("an upload past its time is tried again",
+              fal_classify(FAL_OP_UPLOAD, &r, &e) == FAL_RETRY);
+    r.timed_out = 0;
+    test_cond("a download reset mid-body is tried again on its link",
+              fal_classify(FAL_OP_DOWNLOAD, &r, &e) == FAL_RETRY);
+}
+
 /* ==== Parsers =========================================================== */
 
 static void parse_submit(void)
@@ -1148,6 +1172,7 @@ int main(void)
     /* urls() first: it checks what holds before loopback is allowed. */
     urls();
     classification();
+    slow();
     recovery();
     parse_submit();
     parse_status();
