@@ -114,7 +114,7 @@ fixtures:
 
 test: all $(TEST_BIN) $(TOOL_BIN) fixtures
 	sh scripts/checksrc.sh
-	sh tests/run.sh $(BUILD) $(T)
+	sh tests/run.sh $(BUILD) "$(T)"
 
 # ASan's leak checker is off: libav and libcurl keep process-lifetime
 # allocations that it would report on every run.
