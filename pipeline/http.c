@@ -18,6 +18,8 @@
 
 #include <curl/curl.h>
 
+#include "fileid.h"
+
 /* A URL's origin as libcurl's parser sees it: what it will connect to. */
 struct http_origin {
     char scheme[8];
@@ -451,15 +453,12 @@ int http_start(struct http *h, const struct http_req *req, http_done_fn *done,
         free(x);
         return dub_errf(e, DUB_ENET, "cannot create a transfer");
     }
-    if (req->upload_path) {
-        x->upload = fopen(req->upload_path, "rb");
-        if (!x->upload || fseeko(x->upload, req->upload_off, SEEK_SET) < 0) {
-            dub_errf(e, DUB_EIO, "cannot read '%s': %s", req->upload_path,
-                     strerror(errno));
-            curl_easy_cleanup(c);
-            http_xfer_free(x);
-            return -1;
-        }
+    if (req->upload_path &&
+        !(x->upload = fileid_open(req->upload_path, req->upload_off,
+                                  req->upload_id, e))) {
+        curl_easy_cleanup(c);
+        http_xfer_free(x);
+        return -1;
     }
     curl_easy_setopt(c, CURLOPT_URL, req->url);
     curl_easy_setopt(c, CURLOPT_PRIVATE, x);

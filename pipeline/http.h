@@ -42,6 +42,8 @@
 
 #include "util.h"
 
+struct fileid;
+
 /* Default cap on a body kept in memory: fal's JSON replies are small; a
  * megabyte of it means something is wrong. */
 #define HTTP_MAX_BODY (1 << 20)
@@ -69,8 +71,11 @@ struct http_req {
     const char *content_type;   /* of the body; NULL sends none */
     const char *body;           /* memory body (copied), or NULL */
     size_t body_len;
-    const char *upload_path;    /* file body: [upload_off, +upload_len) */
+    const char *upload_path;    /* file body: [upload_off, +upload_len);
+                                   a regular file, or the call fails */
     int64_t upload_off, upload_len;
+    const struct fileid *upload_id; /* the file upload_path must still be
+                                   (fileid.h), or NULL */
     FILE *download;             /* a 2xx body is streamed here */
     int64_t expect_size;        /* a download's size as the server
                                    announced it elsewhere (fal's

@@ -85,6 +85,11 @@ void inputs_probe(struct inputs *in, struct media_pool *pool, int hash)
         if (in->files[i].asked)
             continue;
         in->files[i].asked = fresh[i] = 1;
+        /* Which file it is, before anything reads it: the upload and the
+         * conform check that they read that very one. */
+        if (!util_starts_with(in->files[i].path, "https://"))
+            in->files[i].has_id = fileid_of(in->files[i].path,
+                                            &in->files[i].id) == 0;
         media_probe(pool, in->files[i].path, inputs_done, &in->files[i]);
     }
     media_pool_drain(pool);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "facts.h"
+#include "fileid.h"
 #include "util.h"
 
 struct manifest;
@@ -20,6 +21,8 @@ struct inputs_file {
     struct facts facts; /* when ok */
     struct dub_err err; /* when not */
     char sha256[65];    /* its content, when asked and readable ("" else) */
+    struct fileid id;   /* the file the path named when it was probed ... */
+    int has_id;         /* ... for a local one that could be read */
 };
 
 struct inputs {

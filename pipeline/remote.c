@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileid.h"
 #include "log.h"
 
 /* Clock skew allowance when searching the listing (fal-protocol.md 12). */
@@ -24,6 +25,7 @@ struct remote_call {
     enum fal_op op;
     struct http_req req;        /* strings below are owned copies */
     char *url, *body, *ctype, *upload_path, *who;
+    struct fileid upload_id;    /* req.upload_id points here when set */
     int attempt;
     int64_t started;            /* monotonic ms of the first try */
     int64_t sent;               /* ... and of the latest */
@@ -188,6 +190,10 @@ int remote_call(struct remote *r, enum fal_op op, const struct http_req *req,
         c->upload_path = xstrdup(req->upload_path);
         c->req.upload_path = c->upload_path;
     }
+    if (req->upload_id) {
+        c->upload_id = *req->upload_id;
+        c->req.upload_id = &c->upload_id;
+    }
     if (req->who) {
         c->who = xstrdup(req->who);
         c->req.who = c->who;
@@ -279,6 +285,8 @@ struct remote_up {
     struct remote *r;
     char *path, *ctype, *name;
     int64_t size;
+    struct fileid want;         /* the file path must be ... */
+    int has_want;               /* ... when set */
     char *upload_url, *file_url;
     struct fal_part *parts;
     int nparts, cur, reinits;
@@ -419,6 +427,7 @@ static void remote_up_part(struct remote_up *u)
     req.method = "PUT";
     req.url = url;
     req.upload_path = u->path;
+    req.upload_id = u->has_want ? &u->want : NULL;
     if (u->nparts) {
         req.upload_off = u->parts[u->cur].offset;
         req.upload_len = u->parts[u->cur].length;
@@ -471,12 +480,12 @@ static void remote_up_initiate(struct remote_up *u)
 }
 
 void remote_upload(struct remote *r, const char *path,
-                   const char *content_type, const char *file_name,
-                   remote_upload_fn *done, void *arg)
+                   const struct fileid *want, const char *content_type,
+                   const char *file_name, remote_upload_fn *done, void *arg)
 {
     struct remote_up *u = xcalloc(1, sizeof(*u));
     struct dub_err e = {0};
-    struct stat st;
+    FILE *f;
 
     u->r = r;
     u->path = xstrdup(path);
@@ -484,12 +493,18 @@ void remote_upload(struct remote *r, const char *path,
     u->name = xstrdup(file_name);
     u->done = done;
     u->arg = arg;
-    if (stat(path, &st) < 0) {
-        dub_errf(&e, DUB_EIO, "cannot read '%s': %s", path, strerror(errno));
+    if (want) {
+        u->want = *want;
+        u->has_want = 1;
+    }
+    /* Its size from the file itself, checked as every PUT checks it. */
+    if (!(f = fileid_open(path, 0, want, &e))) {
         remote_up_fail(u, FAL_FATAL, &e);
         return;
     }
-    u->size = st.st_size;
+    fseeko(f, 0, SEEK_END);
+    u->size = ftello(f);
+    fclose(f);
     if (u->size > FAL_MULTIPART_THRESHOLD) {
         u->nparts = fal_parts(u->size, &u->parts);
         u->etags = xcalloc((size_t)u->nparts, sizeof(*u->etags));

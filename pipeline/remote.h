@@ -57,12 +57,13 @@ int remote_call(struct remote *r, enum fal_op op, const struct http_req *req,
                 remote_fn *done, void *arg, struct dub_err *e);
 
 /* Uploads path to fal storage; done gets the file URL (borrowed) on
- * FAL_OK, NULL otherwise. */
+ * FAL_OK, NULL otherwise.  With want, every read checks that path is still
+ * that file (fileid.h): a swapped input fails, it is never sent. */
 typedef void remote_upload_fn(void *arg, const char *file_url,
                               const struct remote_result *r);
 void remote_upload(struct remote *r, const char *path,
-                   const char *content_type, const char *file_name,
-                   remote_upload_fn *done, void *arg);
+                   const struct fileid *want, const char *content_type,
+                   const char *file_name, remote_upload_fn *done, void *arg);
 
 /*
  * Reads fal's listing of endpoint's requests sent in [since_ms, until_ms]

@@ -109,3 +109,43 @@ rc=$?
 partial=$(cd "$M/out-slow" && ls -A | grep -v -e '^\.dubbatch$' -e '^report' -e '^index.html$' -e '^thumbs$' -e '^audio$')
 [ -z "$partial" ] && pass "... and nothing partial beside the results" ||
     fail "... and nothing partial beside the results" "$partial"
+
+# An input swapped between its probe and its upload (while the upload is
+# being initiated): for another file, then for a FIFO.  The job fails
+# naming the change, nothing is submitted, the FIFO hangs nothing.
+mkdir -p "$T/in"
+for swap in file fifo; do
+    rm -rf "$M/out-swap" "$T/in/v.mp4"
+    cp "$FIX/ok_1080p_5s.mp4" "$T/in/v.mp4"
+    cat >"$M/swap.yaml" <<EOF2
+version: 1
+output_dir: out-swap
+jobs:
+  - {id: swapped, video: $T/in/v.mp4, audio: media/speech.mp3}
+EOF2
+    curl -s -X POST "$FAKE_URL/__reset" >/dev/null
+    curl -s -X POST -d '["initiate:slow:count=2:delay=3"]' "$FAKE_URL/__faults" >/dev/null
+    timeout 60 "$DUBBATCH" run --poll-interval 0.05 --media-jobs 2 "$M/swap.yaml" >"$T/swap.out" 2>&1 &
+    pid=$!
+    # The uploads start as the job is CONFORMED; their initiate takes 3 s.
+    i=0
+    until grep -q "swapped: CONFORMED" "$T/swap.out" || [ $i -gt 300 ]; do
+        i=$((i + 1)); sleep 0.05
+    done
+    sleep 1
+    if [ "$swap" = file ]; then
+        cp "$FIX/ok_720p_8s.mov" "$T/in/v.new" && mv "$T/in/v.new" "$T/in/v.mp4"
+    else
+        rm "$T/in/v.mp4" && mkfifo "$T/in/v.mp4"
+    fi
+    wait "$pid"
+    rc=$?
+    [ "$rc" -eq 1 ] && pass "an input swapped for a $swap before its upload: the job fails (exit 1)" ||
+        fail "an input swapped for a $swap before its upload: the job fails (exit 1)" "exit $rc" "$(tail -5 "$T/swap.out")"
+    if [ "$swap" = file ]; then
+        contains "... saying it changed after it was probed" "$T/swap.out" "changed after it was probed (it is another file now)"
+    else
+        contains "... saying it is not a regular file" "$T/swap.out" "is not a regular file"
+    fi
+    stat_is "... and nothing is submitted" 'sum(d["submissions"].values()) == 0'
+done

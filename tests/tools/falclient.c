@@ -342,9 +342,9 @@ static int job(struct remote *r, const char *endpoint, const char *video,
     j.endpoint = endpoint;
     j.out = out;
     j.seed = (unsigned)getpid();
-    remote_upload(r, video, "video/mp4", "video.mp4", uploaded, &j.video_url);
+    remote_upload(r, video, NULL, "video/mp4", "video.mp4", uploaded, &j.video_url);
     if (audio)
-        remote_upload(r, audio, "audio/mpeg", "audio.mp3", uploaded,
+        remote_upload(r, audio, NULL, "audio/mpeg", "audio.mp3", uploaded,
                       &j.audio_url);
     do {
         remote_poll(r, NULL, 0, 200);
@@ -585,7 +585,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "upload") == 0 && argc == 4) {
         char *url = NULL;
 
-        remote_upload(r, argv[2], argv[3], "file.bin", uploaded, &url);
+        remote_upload(r, argv[2], NULL, argv[3], "file.bin", uploaded, &url);
         while (!url)
             remote_poll(r, NULL, 0, 200);
         rc = *url ? 0 : 1;
