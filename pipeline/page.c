@@ -3,7 +3,7 @@
  * asks the media workers for missing posters, writes index.html
  * atomically, a card at a time; pagehtml.c makes the HTML.
  */
-#define _XOPEN_SOURCE 700 /* realpath */
+#define _POSIX_C_SOURCE 200809L
 #include "pageint.h"
 
 #include <stdio.h>
