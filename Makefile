@@ -69,10 +69,12 @@ endif
 SRC = $(wildcard pipeline/*.c) $(wildcard probe/*.c)
 OBJ = $(SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard pipeline/*.c))
-# The worker speaks JSON about facts, plans and scenes: wire.c, util.c,
-# plan.c and scene.c; it hashes with sha256.c.
+# The worker speaks JSON about facts, plans and scenes: wire.c (and
+# wiretask.c), util.c (and utilfile.c), plan.c and scene.c; it hashes with
+# sha256.c.
 MEDIA_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard probe/*.c)) \
-            $(BUILD)/pipeline/util.o $(BUILD)/pipeline/wire.o \
+            $(BUILD)/pipeline/util.o $(BUILD)/pipeline/utilfile.o \
+            $(BUILD)/pipeline/wire.o $(BUILD)/pipeline/wiretask.o \
             $(BUILD)/pipeline/plan.o $(BUILD)/pipeline/scene.o \
             $(BUILD)/pipeline/sha256.o
 LIB_OBJ = $(filter-out $(BUILD)/pipeline/main.o $(BUILD)/probe/media_main.o,$(OBJ))

@@ -266,6 +266,45 @@ static char *deliver_encode(const char *dub, const struct deliver_in *a,
     return path;
 }
 
+/* The output at tmp: both streams, the header, the packets merged by
+ * time, the trailer.  Returns 0 or an AVERROR. */
+static int deliver_mux(struct deliver_ctx *c, const struct deliver_spec *s,
+                       const AVOutputFormat *ofmt, const char *tmp)
+{
+    int ret;
+
+    ret = avformat_alloc_output_context2(&c->oc, ofmt, NULL, tmp);
+    if (ret >= 0)
+        ret = deliver_add_stream(c, &c->v);
+    if (ret >= 0)
+        ret = deliver_add_stream(c, &c->a);
+    if (ret >= 0)
+        ret = avio_open(&c->oc->pb, tmp, AVIO_FLAG_WRITE);
+    if (ret >= 0)
+        ret = deliver_header(c, s);
+    if (ret >= 0)
+        ret = deliver_copy(c);
+    if (ret >= 0)
+        ret = av_write_trailer(c->oc);
+    return ret;
+}
+
+/* What was delivered of the dub, against the picture's end: its seconds
+ * written, cut and short.  dub_seconds is the dub's own length, or -1 to
+ * take it from what was read. */
+static void deliver_measure(const struct deliver_ctx *c, double dub_seconds,
+                            struct scene_delivery *d)
+{
+    double start = deliver_seconds(deliver_start(c->a.ist), c->a.ist);
+    double end = deliver_seconds(c->end, c->a.ist);
+
+    if (dub_seconds < 0)
+        dub_seconds = deliver_seconds(c->dub_end, c->a.ist) - start;
+    d->audio_seconds = deliver_seconds(c->out_end, c->a.ist) - start;
+    d->audio_cut = fmax(0, start + dub_seconds - end);
+    d->audio_short = fmax(0, end - (start + dub_seconds));
+}
+
 int deliver_file(const struct deliver_spec *s, struct scene_delivery *d,
                  struct dub_err *e)
 {
@@ -315,33 +354,12 @@ int deliver_file(const struct deliver_spec *s, struct scene_delivery *d,
     c.pcm_bytes = av_get_exact_bits_per_sample(c.a.ist->codecpar->codec_id) *
                   c.a.ist->codecpar->ch_layout.nb_channels / 8;
 
-    ret = avformat_alloc_output_context2(&c.oc, ofmt, NULL, tmp);
-    if (ret >= 0)
-        ret = deliver_add_stream(&c, &c.v);
-    if (ret >= 0)
-        ret = deliver_add_stream(&c, &c.a);
-    if (ret >= 0)
-        ret = avio_open(&c.oc->pb, tmp, AVIO_FLAG_WRITE);
-    if (ret >= 0)
-        ret = deliver_header(&c, s);
-    if (ret >= 0)
-        ret = deliver_copy(&c);
-    if (ret >= 0)
-        ret = av_write_trailer(c.oc);
+    ret = deliver_mux(&c, s, ofmt, tmp);
     if (ret < 0) {
         lav_error(e, ret, "deliver '%s' with '%s'", s->picture, dub);
         goto end;
     }
-    {
-        double start = deliver_seconds(deliver_start(c.a.ist), c.a.ist);
-        double end = deliver_seconds(c.end, c.a.ist);
-
-        if (dub_seconds < 0)
-            dub_seconds = deliver_seconds(c.dub_end, c.a.ist) - start;
-        d->audio_seconds = deliver_seconds(c.out_end, c.a.ist) - start;
-        d->audio_cut = fmax(0, start + dub_seconds - end);
-        d->audio_short = fmax(0, end - (start + dub_seconds));
-    }
+    deliver_measure(&c, dub_seconds, d);
     snprintf(d->audio_codec, sizeof(d->audio_codec), "%s",
              avcodec_get_name(c.a.ist->codecpar->codec_id));
     rc = 0;

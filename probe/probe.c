@@ -516,6 +516,43 @@ static int probe_open_error(struct dub_err *e, const char *path, int ret)
     return dub_errf(e, DUB_EMEDIA, "cannot open '%s' as media: %s", path, buf);
 }
 
+/* Each stream's kind and codec into f (up to FACTS_MAX_STREAMS), and the
+ * first video and the first audio stream's facts; a cover picture is
+ * noted, not taken for the video. */
+static void probe_streams(const AVFormatContext *ic, struct facts *f)
+{
+    unsigned i;
+
+    for (i = 0; i < ic->nb_streams; i++) {
+        const AVStream *st = ic->streams[i];
+        enum AVMediaType type = st->codecpar->codec_type;
+        int cover = (st->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
+
+        if (i < FACTS_MAX_STREAMS) {
+            struct facts_stream *s = &f->streams[f->nb_streams++];
+
+            s->index = (int)i;
+            probe_copy(s->kind, sizeof(s->kind), probe_kind(type));
+            probe_copy(s->codec, sizeof(s->codec),
+                       avcodec_get_name(st->codecpar->codec_id));
+            s->attached_pic = cover;
+        }
+        if (type == AVMEDIA_TYPE_VIDEO && cover) {
+            f->has_cover = 1;
+        } else if (type == AVMEDIA_TYPE_VIDEO && !f->has_video &&
+                   st->codecpar->width > 0) {
+            f->has_video = 1;
+            probe_video(ic, st, &f->video);
+        } else if (type == AVMEDIA_TYPE_AUDIO) {
+            if (!f->has_audio) {
+                f->has_audio = 1;
+                probe_audio(ic, st, &f->audio);
+            }
+            f->nb_audio++;
+        }
+    }
+}
+
 int probe_file(const char *path, struct facts *f, struct dub_err *e)
 {
     AVFormatContext *ic = NULL;
@@ -523,7 +560,6 @@ int probe_file(const char *path, struct facts *f, struct dub_err *e)
     int remote = util_starts_with(path, "https://");
     int ret, rc = -1, measure;
     double declared;
-    unsigned i;
 
     memset(f, 0, sizeof(*f));
     probe_last_log[0] = '\0';
@@ -560,34 +596,7 @@ int probe_file(const char *path, struct facts *f, struct dub_err *e)
     f->duration_estimated =
         ic->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE;
 
-    for (i = 0; i < ic->nb_streams; i++) {
-        const AVStream *st = ic->streams[i];
-        enum AVMediaType type = st->codecpar->codec_type;
-        int cover = (st->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
-
-        if (i < FACTS_MAX_STREAMS) {
-            struct facts_stream *s = &f->streams[f->nb_streams++];
-
-            s->index = (int)i;
-            probe_copy(s->kind, sizeof(s->kind), probe_kind(type));
-            probe_copy(s->codec, sizeof(s->codec),
-                       avcodec_get_name(st->codecpar->codec_id));
-            s->attached_pic = cover;
-        }
-        if (type == AVMEDIA_TYPE_VIDEO && cover) {
-            f->has_cover = 1;
-        } else if (type == AVMEDIA_TYPE_VIDEO && !f->has_video &&
-                   st->codecpar->width > 0) {
-            f->has_video = 1;
-            probe_video(ic, st, &f->video);
-        } else if (type == AVMEDIA_TYPE_AUDIO) {
-            if (!f->has_audio) {
-                f->has_audio = 1;
-                probe_audio(ic, st, &f->audio);
-            }
-            f->nb_audio++;
-        }
-    }
+    probe_streams(ic, f);
     if (!f->has_video && !f->has_audio) {
         dub_errf(e, DUB_EMEDIA, "'%s' has no video or audio stream", path);
         goto end;

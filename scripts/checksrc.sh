@@ -31,7 +31,7 @@ only yaml.h "pipeline/yamltree.c"
 # JSON is fal's protocol, the reports, the worker protocol (design.md
 # section 1) and the manifest's JSON Schema; every other module speaks C
 # structs.
-only cjson/ "pipeline/fal.c pipeline/falreply.c pipeline/falmatch.c pipeline/falpolicy.c pipeline/report.c pipeline/page.c pipeline/wire.c pipeline/schema.c"
+only cjson/ "pipeline/fal.c pipeline/falreply.c pipeline/falmatch.c pipeline/falpolicy.c pipeline/report.c pipeline/reportfile.c pipeline/page.c pipeline/pagehtml.c pipeline/wire.c pipeline/wiretask.c pipeline/schemadoc.c"
 for f in $(grep -l '#include <lib\(avformat\|avcodec\|avfilter\|avutil\|swscale\|swresample\)/' $src 2>/dev/null); do
     case "$f" in probe/*) ;; *) say "$f includes a libav header; only probe/ may" ;; esac
 done
