@@ -262,7 +262,6 @@ static void validate_print_json(const struct manifest *m,
                                 double billed)
 {
     struct report_job *rj = xcalloc(m->njobs + 1, sizeof(*rj));
-    char *text;
     size_t i;
 
     for (i = 0; i < m->njobs; i++) {
@@ -279,10 +278,9 @@ static void validate_print_json(const struct manifest *m,
         r->conformed_audio = v->use[1] && v->use[1]->ok ? v->use[1]->out : NULL;
         r->windows = v->scene && v->scene->ok ? &v->scene->plan : NULL;
     }
-    text = report_validation_json(m->path, plan_limits_get(m->endpoint)->name,
-                                  rj, m->njobs, counts, billed, cost);
-    puts(text);
-    free(text);
+    report_validation_write(stdout, m->path,
+                            plan_limits_get(m->endpoint)->name, rj, m->njobs,
+                            counts, billed, cost);
     free(rj);
 }
 

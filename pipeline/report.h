@@ -55,8 +55,9 @@ struct report_batch {
 struct cJSON *report_job_json(const struct report_job *j);
 
 /* validate --json: the batch's verdicts and totals (counts indexed by
- * enum plan_verdict), pretty-printed; caller frees. */
-char *report_validation_json(const char *manifest, const char *endpoint,
+ * enum plan_verdict) to f, a job per line, as report.json is written. */
+void report_validation_write(FILE *f, const char *manifest,
+                             const char *endpoint,
                              const struct report_job *jobs, size_t n,
                              const int counts[3], double billed,
                              double cost);

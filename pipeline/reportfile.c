@@ -25,28 +25,6 @@ static char *report_pretty(cJSON *o)
     return text;
 }
 
-char *report_validation_json(const char *manifest, const char *endpoint,
-                             const struct report_job *jobs, size_t n,
-                             const int counts[3], double billed, double cost)
-{
-    cJSON *root = cJSON_CreateObject(), *arr, *tot;
-    size_t i;
-
-    cJSON_AddStringToObject(root, "manifest", manifest);
-    cJSON_AddStringToObject(root, "endpoint", endpoint);
-    arr = cJSON_AddArrayToObject(root, "jobs");
-    for (i = 0; i < n; i++)
-        cJSON_AddItemToArray(arr, report_job_json(&jobs[i]));
-    tot = cJSON_AddObjectToObject(root, "totals");
-    cJSON_AddNumberToObject(tot, "jobs", (double)n);
-    cJSON_AddNumberToObject(tot, "accept", counts[PLAN_ACCEPT]);
-    cJSON_AddNumberToObject(tot, "conform", counts[PLAN_CONFORM]);
-    cJSON_AddNumberToObject(tot, "reject", counts[PLAN_REJECT]);
-    cJSON_AddNumberToObject(tot, "billed_seconds", billed);
-    cJSON_AddNumberToObject(tot, "cost", cost);
-    return report_pretty(root);
-}
-
 char *report_probes_json(const struct report_probe *p, size_t n)
 {
     cJSON *arr = cJSON_CreateArray();
@@ -76,6 +54,36 @@ static void report_put(FILE *f, cJSON *item, int open)
     fwrite(text, 1, strlen(text) - (open ? 1 : 0), f);
     free(text);
     cJSON_Delete(item);
+}
+
+/* A job per line, so 100,000 verdicts cost the memory of one, not a tree
+ * of all of them (1.8 GB). */
+void report_validation_write(FILE *f, const char *manifest,
+                             const char *endpoint,
+                             const struct report_job *jobs, size_t n,
+                             const int counts[3], double billed,
+                             double cost)
+{
+    cJSON *head = cJSON_CreateObject(), *tot = cJSON_CreateObject();
+    size_t i;
+
+    cJSON_AddStringToObject(head, "manifest", manifest);
+    cJSON_AddStringToObject(head, "endpoint", endpoint);
+    report_put(f, head, 1);
+    fputs(",\"jobs\":[\n", f);
+    for (i = 0; i < n; i++) {
+        report_put(f, report_job_json(&jobs[i]), 0);
+        fputs(i + 1 < n ? ",\n" : "\n", f);
+    }
+    cJSON_AddNumberToObject(tot, "jobs", (double)n);
+    cJSON_AddNumberToObject(tot, "accept", counts[PLAN_ACCEPT]);
+    cJSON_AddNumberToObject(tot, "conform", counts[PLAN_CONFORM]);
+    cJSON_AddNumberToObject(tot, "reject", counts[PLAN_REJECT]);
+    cJSON_AddNumberToObject(tot, "billed_seconds", billed);
+    cJSON_AddNumberToObject(tot, "cost", cost);
+    fputs("],\"totals\":", f);
+    report_put(f, tot, 0);
+    fputs("}\n", f);
 }
 
 /*
