@@ -41,6 +41,22 @@ contains "an unreachable queue: names it and the flag" "$T/err" \
 contains "an unreachable queue: the flag to check" "$T/err" "--fal-queue-url (FAL_QUEUE_URL)"
 nothing_spent "an unreachable queue"
 
+# A signal while the run still waits for the network at start-up (thirty
+# first backoffs: 30 s here) ends it there and then.
+env -u DUBBATCH_TEST_BACKOFF_MS "$DUBBATCH" run --poll-interval 0.05 --media-jobs 2 \
+    --fal-queue-url http://127.0.0.1:9 "$M/one.yaml" >"$T/out" 2>"$T/err" &
+pid=$!
+sleep 1
+kill -INT "$pid"
+( sleep 10; kill -9 "$pid" 2>/dev/null ) &
+guard=$!
+wait "$pid"
+rc=$?
+kill "$guard" 2>/dev/null
+[ "$rc" -eq 4 ] && pass "SIGINT during start-up: exit 4 at once" ||
+    fail "SIGINT during start-up: exit 4 at once" "exit $rc" "$(cat "$T/err")"
+contains "... saying nothing was sent" "$T/err" "signal during start-up: nothing was sent"
+
 expect_exit "a base URL that is not fal's stops the run: exit 2" 2 run --fal-api-url "$FAKE_URL/nope"
 contains "a wrong base URL: names the URL" "$T/err" "$FAKE_URL/nope is not fal's platform API"
 nothing_spent "a wrong base URL"
