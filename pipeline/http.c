@@ -166,6 +166,111 @@ static void http_add_header(struct http_xfer *x, const char *line)
     x->headers = s;
 }
 
+/* The options every transfer has: callbacks, limits, protocols. */
+static void http_set_options(struct http_xfer *x, const struct http_req *req,
+                             int loopback)
+{
+    struct http *h = x->h;
+    CURL *c = x->easy;
+
+    curl_easy_setopt(c, CURLOPT_URL, req->url);
+    curl_easy_setopt(c, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_VERBOSE, 0L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, h->low_speed_limit);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, h->low_speed_time_s);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "dubbatch/0.1");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+    if (loopback)
+        curl_easy_setopt(c, CURLOPT_PROXY, ""); /* see http.h: Proxies */
+    if (req->download)
+        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+                         (curl_off_t)x->max_file);
+    if (req->once) {
+        curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+    }
+    if (req->timeout_ms)
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    else if (!req->download && !req->upload_path)
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
+}
+
+/* The request's headers, the key among them only when it may go (then
+ * no redirect is followed). */
+static void http_set_headers(struct http_xfer *x, const struct http_req *req,
+                             int may_auth)
+{
+    struct http *h = x->h;
+    CURL *c = x->easy;
+
+    if (req->auth && may_auth) {
+        char *line = xasprintf("Authorization: Key %s", h->key);
+
+        http_add_header(x, line);
+        http_wipe(line);
+        free(line);
+        /* No CURLOPT_FOLLOWLOCATION: a redirect is answered as it is. */
+    } else {
+        /* Without the key, a CDN's redirect may be followed (https only,
+         * and curl drops nothing sensitive: there is nothing to drop). */
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    }
+    if (!req->download)
+        http_add_header(x, "Accept: application/json");
+    if (req->content_type) {
+        char *line = xasprintf("Content-Type: %s", req->content_type);
+
+        http_add_header(x, line);
+        free(line);
+    } else if (!req->upload_path && !req->download) {
+        /* curl would label a memory body as a form; say nothing instead. */
+        http_add_header(x, "Content-Type:");
+    }
+    if (req->extra_header)
+        http_add_header(x, req->extra_header);
+    /* curl adds "Expect: 100-continue" to large uploads; fal's signed
+     * URLs and the fake have no use for the extra round trip. */
+    http_add_header(x, "Expect:");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->headers);
+
+}
+
+/* What the request sends: a file's range, a memory body, or nothing;
+ * and its method. */
+static void http_set_body(struct http_xfer *x, const struct http_req *req)
+{
+    CURL *c = x->easy;
+
+    if (req->upload_path) {
+        x->upload_left = req->upload_len;
+        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, http_read);
+        curl_easy_setopt(c, CURLOPT_READDATA, x);
+        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+                         (curl_off_t)req->upload_len);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+    } else if (req->body || strcmp(req->method, "POST") == 0 ||
+               strcmp(req->method, "PUT") == 0) {
+        x->body = xstrndup(req->body ? req->body : "", req->body_len);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, x->body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)strlen(x->body));
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+    } else if (strcmp(req->method, "GET") != 0) {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+    }
+}
+
 int http_start(struct http *h, const struct http_req *req, http_done_fn *done,
                void *arg, struct dub_err *e)
 {
@@ -198,84 +303,9 @@ int http_start(struct http *h, const struct http_req *req, http_done_fn *done,
         http_xfer_free(x);
         return -1;
     }
-    curl_easy_setopt(c, CURLOPT_URL, req->url);
-    curl_easy_setopt(c, CURLOPT_PRIVATE, x);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_VERBOSE, 0L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, h->low_speed_limit);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, h->low_speed_time_s);
-    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "dubbatch/0.1");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
-    if (loopback)
-        curl_easy_setopt(c, CURLOPT_PROXY, ""); /* see http.h: Proxies */
-    if (req->download)
-        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
-                         (curl_off_t)x->max_file);
-    if (req->once) {
-        curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
-        curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-    }
-    if (req->timeout_ms)
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
-    else if (!req->download && !req->upload_path)
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
-    if (req->auth && may_auth) {
-        char *line = xasprintf("Authorization: Key %s", h->key);
-
-        http_add_header(x, line);
-        http_wipe(line);
-        free(line);
-        /* No CURLOPT_FOLLOWLOCATION: a redirect is answered as it is. */
-    } else {
-        /* Without the key, a CDN's redirect may be followed (https only,
-         * and curl drops nothing sensitive: there is nothing to drop). */
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-    }
-    if (!req->download)
-        http_add_header(x, "Accept: application/json");
-    if (req->content_type) {
-        char *line = xasprintf("Content-Type: %s", req->content_type);
-
-        http_add_header(x, line);
-        free(line);
-    } else if (!req->upload_path && !req->download) {
-        /* curl would label a memory body as a form; say nothing instead. */
-        http_add_header(x, "Content-Type:");
-    }
-    if (req->extra_header)
-        http_add_header(x, req->extra_header);
-    /* curl adds "Expect: 100-continue" to large uploads; fal's signed
-     * URLs and the fake have no use for the extra round trip. */
-    http_add_header(x, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->headers);
-
-    if (req->upload_path) {
-        x->upload_left = req->upload_len;
-        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(c, CURLOPT_READFUNCTION, http_read);
-        curl_easy_setopt(c, CURLOPT_READDATA, x);
-        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
-                         (curl_off_t)req->upload_len);
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-    } else if (req->body || strcmp(req->method, "POST") == 0 ||
-               strcmp(req->method, "PUT") == 0) {
-        x->body = xstrndup(req->body ? req->body : "", req->body_len);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, x->body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                         (curl_off_t)strlen(x->body));
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-    } else if (strcmp(req->method, "GET") != 0) {
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-    }
+    http_set_options(x, req, loopback);
+    http_set_headers(x, req, may_auth);
+    http_set_body(x, req);
     if (curl_multi_add_handle(h->multi, c) != CURLM_OK) {
         curl_easy_cleanup(c);
         http_xfer_free(x);
