@@ -1,7 +1,7 @@
 /*
  * remoteint: what the parts of the remote module share (remote.c, the
- * retrying calls and the upload chain; remotelist.c, the listing chain);
- * not for other modules, which use remote.h.
+ * retrying calls; remoteup.c, the upload chain; remotelist.c, the listing
+ * chain); not for other modules, which use remote.h.
  */
 #ifndef DUB_REMOTEINT_H
 #define DUB_REMOTEINT_H
