@@ -5,38 +5,16 @@
  * (curl 7.88 has no CURLMOPT_NOTIFYFUNCTION).
  */
 #define _POSIX_C_SOURCE 200809L
-#include "http.h"
+#include "httpint.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <curl/curl.h>
 
 #include "fileid.h"
-
-/* A URL's origin as libcurl's parser sees it: what it will connect to. */
-struct http_origin {
-    char scheme[8];
-    char host[256];     /* as in the URL: "[::1]" keeps its brackets */
-    char port[8];       /* always set: the scheme's default when absent */
-    int explicit_port;
-};
-
-struct http {
-    CURLM *multi;
-    char *key;
-    struct http_origin auth[HTTP_MAX_AUTH_BASES];
-    int nauth;
-    long connect_timeout_ms, low_speed_limit, low_speed_time_s;
-    int running;
-    struct http_xfer *xfers; /* live transfers (curl 7.88 cannot list them) */
-};
 
 struct http_xfer {
     struct http_xfer *next, *prev;
@@ -57,165 +35,6 @@ struct http_xfer {
 };
 
 static int http_global_ready;
-
-/* ==== URLs ============================================================== */
-
-/*
- * scheme://host[:port] of url in lower case, and its host; 0 when it has
- * none or carries user info.  A hand parser, so that fal.c and falcfg.c
- * can judge URLs without libcurl; http_start() checks again with curl's.
- */
-static int http_split(const char *url, char *out, size_t n, char *host,
-                      size_t hn)
-{
-    const char *p = strstr(url, "://"), *end, *h0, *colon;
-    size_t len, i, hl;
-
-    if (!p)
-        return 0;
-    h0 = p + 3;
-    end = h0 + strcspn(h0, "/?#");
-    len = (size_t)(end - url);
-    if (len >= n || memchr(h0, '@', (size_t)(end - h0)) ||
-        memchr(h0, '\\', (size_t)(end - h0)))
-        return 0;
-    for (i = 0; i < len; i++) {
-        if ((unsigned char)url[i] <= ' ' || url[i] == 0x7f)
-            return 0;
-        out[i] = (char)tolower((unsigned char)url[i]);
-    }
-    out[len] = '\0';
-    if (*h0 == '[') {
-        const char *rb = memchr(h0, ']', (size_t)(end - h0));
-
-        if (!rb)
-            return 0;
-        hl = (size_t)(rb - h0 - 1);
-        h0++;
-    } else {
-        colon = memchr(h0, ':', (size_t)(end - h0));
-        hl = (size_t)((colon ? colon : end) - h0);
-    }
-    if (hl >= hn || hl == 0)
-        return 0;
-    for (i = 0; i < hl; i++)
-        host[i] = (char)tolower((unsigned char)h0[i]);
-    host[hl] = '\0';
-    return 1;
-}
-
-/* host without brackets, in any case. */
-static int http_is_loopback(const char *host)
-{
-    struct in_addr a4;
-    struct in6_addr a6;
-    char h[256];
-    size_t n = strlen(host);
-
-    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
-        if (n - 2 >= sizeof(h))
-            return 0;
-        memcpy(h, host + 1, n - 2);
-        h[n - 2] = '\0';
-        host = h;
-    }
-    if (strcasecmp(host, "localhost") == 0)
-        return 1;
-    if (inet_pton(AF_INET, host, &a4) == 1)
-        return (ntohl(a4.s_addr) >> 24) == 127;
-    if (inet_pton(AF_INET6, host, &a6) == 1)
-        return IN6_IS_ADDR_LOOPBACK(&a6);
-    return 0;
-}
-
-/* Loopback http is trusted only when the user pointed fal itself there;
- * process-wide, as curl's global set-up is. */
-static int http_loopback_ok;
-
-void http_allow_loopback(void)
-{
-    http_loopback_ok = 1;
-}
-
-static int http_allowed(const char *url, int loopback, struct dub_err *e)
-{
-    char origin[512], host[256];
-
-    if (!url || !http_split(url, origin, sizeof(origin), host, sizeof(host)))
-        return dub_errf(e, DUB_EUSAGE, "'%.200s' is not a usable URL",
-                        url ? url : "(none)");
-    if (util_starts_with(origin, "https://"))
-        return 0;
-    if (util_starts_with(origin, "http://") && http_is_loopback(host)) {
-        if (loopback)
-            return 0;
-        return dub_errf(e, DUB_EUSAGE,
-                        "refusing '%.200s': http:// to loopback is taken "
-                        "only when fal's own URLs are loopback http",
-                        url);
-    }
-    return dub_errf(e, DUB_EUSAGE,
-                    "refusing '%.200s': only https:// (or http:// to "
-                    "loopback) is allowed",
-                    url);
-}
-
-int http_url_allowed(const char *url, struct dub_err *e)
-{
-    return http_allowed(url, http_loopback_ok, e);
-}
-
-int http_base_allowed(const char *url, struct dub_err *e)
-{
-    return http_allowed(url, 1, e);
-}
-
-/* Parses url with libcurl's own URL parser; 0 when it has no usable
- * origin, or names a user or password. */
-static int http_parse(const char *url, struct http_origin *o)
-{
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *port = NULL, *user = NULL;
-    int ok = 0;
-
-    memset(o, 0, sizeof(*o));
-    if (!u)
-        return 0;
-    if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) !=
-            CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
-            CURLUE_OK)
-        goto out;
-    if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK)
-        goto out;
-    if (strlen(scheme) >= sizeof(o->scheme) ||
-        strlen(host) >= sizeof(o->host) || strlen(port) >= sizeof(o->port))
-        goto out;
-    snprintf(o->scheme, sizeof(o->scheme), "%s", scheme);
-    snprintf(o->host, sizeof(o->host), "%s", host);
-    snprintf(o->port, sizeof(o->port), "%s", port);
-    curl_free(port);
-    port = NULL;
-    o->explicit_port =
-        curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK;
-    ok = 1;
-out:
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_free(user);
-    curl_url_cleanup(u);
-    return ok;
-}
-
-static int http_same_origin(const struct http_origin *a,
-                            const struct http_origin *b)
-{
-    return strcasecmp(a->scheme, b->scheme) == 0 &&
-           strcasecmp(a->host, b->host) == 0 && strcmp(a->port, b->port) == 0;
-}
 
 /* ==== Set-up ============================================================ */
 
@@ -313,58 +132,6 @@ static size_t http_read(char *p, size_t size, size_t n, void *arg)
     return want;
 }
 
-/* The reply headers fal gives meaning to. */
-static const struct {
-    const char *name;
-    size_t off, cap;
-} http_kept[] = {
-    {"x-fal-request-id:", offsetof(struct http_resp, request_id),
-     sizeof(((struct http_resp *)0)->request_id)},
-    {"x-fal-error-type:", offsetof(struct http_resp, error_type),
-     sizeof(((struct http_resp *)0)->error_type)},
-    {"x-fal-request-timeout-type:", offsetof(struct http_resp, timeout_type),
-     sizeof(((struct http_resp *)0)->timeout_type)},
-    {"content-type:", offsetof(struct http_resp, content_type),
-     sizeof(((struct http_resp *)0)->content_type)},
-    {"etag:", offsetof(struct http_resp, etag),
-     sizeof(((struct http_resp *)0)->etag)},
-    {"retry-after:", offsetof(struct http_resp, retry_after),
-     sizeof(((struct http_resp *)0)->retry_after)},
-};
-
-void http_header_line(struct http_resp *r, const char *p, size_t len)
-{
-    size_t i;
-
-    /* A new status line (after a redirect, a 100 Continue or a proxy's
-     * CONNECT reply): headers seen so far belonged to another reply. */
-    if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
-        for (i = 0; i < DUB_ARRAY_LEN(http_kept); i++)
-            *((char *)r + http_kept[i].off) = '\0';
-        return;
-    }
-    for (i = 0; i < DUB_ARRAY_LEN(http_kept); i++) {
-        size_t nl = strlen(http_kept[i].name), k;
-        char *dst = (char *)r + http_kept[i].off;
-        const char *v, *end;
-
-        if (len <= nl || strncasecmp(p, http_kept[i].name, nl) != 0)
-            continue;
-        v = p + nl;
-        end = p + len;
-        while (v < end && (*v == ' ' || *v == '\t'))
-            v++;
-        while (end > v && (end[-1] == '\r' || end[-1] == '\n' ||
-                           end[-1] == ' ' || end[-1] == '\t'))
-            end--;
-        snprintf(dst, http_kept[i].cap, "%.*s", (int)(end - v), v);
-        /* Header values end up in messages and logs: printable only. */
-        for (k = 0; dst[k]; k++)
-            if ((unsigned char)dst[k] < 0x20 || dst[k] == 0x7f)
-                dst[k] = '?';
-    }
-}
-
 static size_t http_header(char *p, size_t size, size_t n, void *arg)
 {
     struct http_xfer *x = arg;
@@ -399,33 +166,109 @@ static void http_add_header(struct http_xfer *x, const char *line)
     x->headers = s;
 }
 
-/* Refuses a URL either parser dislikes, and answers whether it is
- * loopback and whether it may carry the key. */
-static int http_judge(struct http *h, const char *url, int *loopback,
-                      int *may_auth, char *origin, size_t on,
-                      struct dub_err *e)
+/* The options every transfer has: callbacks, limits, protocols. */
+static void http_set_options(struct http_xfer *x, const struct http_req *req,
+                             int loopback)
 {
-    struct http_origin o;
-    int i;
+    struct http *h = x->h;
+    CURL *c = x->easy;
 
-    *loopback = *may_auth = 0;
-    if (http_url_allowed(url, e) < 0)
-        return -1;
-    if (!http_parse(url, &o))
-        return dub_errf(e, DUB_EUSAGE, "'%.200s' is not a usable URL", url);
-    *loopback = http_is_loopback(o.host);
-    if (strcasecmp(o.scheme, "https") != 0 &&
-        !(strcasecmp(o.scheme, "http") == 0 && *loopback))
-        return dub_errf(e, DUB_EUSAGE,
-                        "refusing '%.200s': only https:// (or http:// to "
-                        "loopback) is allowed",
-                        url);
-    snprintf(origin, on, "%s://%.120s%s%s", o.scheme, o.host,
-             o.explicit_port ? ":" : "", o.explicit_port ? o.port : "");
-    for (i = 0; i < h->nauth; i++)
-        if (http_same_origin(&o, &h->auth[i]))
-            *may_auth = h->key != NULL;
-    return 0;
+    curl_easy_setopt(c, CURLOPT_URL, req->url);
+    curl_easy_setopt(c, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_VERBOSE, 0L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, h->low_speed_limit);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, h->low_speed_time_s);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "dubbatch/0.1");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+    if (loopback)
+        curl_easy_setopt(c, CURLOPT_PROXY, ""); /* see http.h: Proxies */
+    if (req->download)
+        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+                         (curl_off_t)x->max_file);
+    if (req->once) {
+        curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+    }
+    if (req->timeout_ms)
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    else if (!req->download && !req->upload_path)
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
+}
+
+/* The request's headers, the key among them only when it may go (then
+ * no redirect is followed). */
+static void http_set_headers(struct http_xfer *x, const struct http_req *req,
+                             int may_auth)
+{
+    struct http *h = x->h;
+    CURL *c = x->easy;
+
+    if (req->auth && may_auth) {
+        char *line = xasprintf("Authorization: Key %s", h->key);
+
+        http_add_header(x, line);
+        http_wipe(line);
+        free(line);
+        /* No CURLOPT_FOLLOWLOCATION: a redirect is answered as it is. */
+    } else {
+        /* Without the key, a CDN's redirect may be followed (https only,
+         * and curl drops nothing sensitive: there is nothing to drop). */
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    }
+    if (!req->download)
+        http_add_header(x, "Accept: application/json");
+    if (req->content_type) {
+        char *line = xasprintf("Content-Type: %s", req->content_type);
+
+        http_add_header(x, line);
+        free(line);
+    } else if (!req->upload_path && !req->download) {
+        /* curl would label a memory body as a form; say nothing instead. */
+        http_add_header(x, "Content-Type:");
+    }
+    if (req->extra_header)
+        http_add_header(x, req->extra_header);
+    /* curl adds "Expect: 100-continue" to large uploads; fal's signed
+     * URLs and the fake have no use for the extra round trip. */
+    http_add_header(x, "Expect:");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->headers);
+
+}
+
+/* What the request sends: a file's range, a memory body, or nothing;
+ * and its method. */
+static void http_set_body(struct http_xfer *x, const struct http_req *req)
+{
+    CURL *c = x->easy;
+
+    if (req->upload_path) {
+        x->upload_left = req->upload_len;
+        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, http_read);
+        curl_easy_setopt(c, CURLOPT_READDATA, x);
+        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+                         (curl_off_t)req->upload_len);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+    } else if (req->body || strcmp(req->method, "POST") == 0 ||
+               strcmp(req->method, "PUT") == 0) {
+        x->body = xstrndup(req->body ? req->body : "", req->body_len);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, x->body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)strlen(x->body));
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+    } else if (strcmp(req->method, "GET") != 0) {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+    }
 }
 
 int http_start(struct http *h, const struct http_req *req, http_done_fn *done,
@@ -460,84 +303,9 @@ int http_start(struct http *h, const struct http_req *req, http_done_fn *done,
         http_xfer_free(x);
         return -1;
     }
-    curl_easy_setopt(c, CURLOPT_URL, req->url);
-    curl_easy_setopt(c, CURLOPT_PRIVATE, x);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_VERBOSE, 0L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, h->low_speed_limit);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, h->low_speed_time_s);
-    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "dubbatch/0.1");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
-    if (loopback)
-        curl_easy_setopt(c, CURLOPT_PROXY, ""); /* see http.h: Proxies */
-    if (req->download)
-        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
-                         (curl_off_t)x->max_file);
-    if (req->once) {
-        curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
-        curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-    }
-    if (req->timeout_ms)
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
-    else if (!req->download && !req->upload_path)
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
-    if (req->auth && may_auth) {
-        char *line = xasprintf("Authorization: Key %s", h->key);
-
-        http_add_header(x, line);
-        http_wipe(line);
-        free(line);
-        /* No CURLOPT_FOLLOWLOCATION: a redirect is answered as it is. */
-    } else {
-        /* Without the key, a CDN's redirect may be followed (https only,
-         * and curl drops nothing sensitive: there is nothing to drop). */
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-    }
-    if (!req->download)
-        http_add_header(x, "Accept: application/json");
-    if (req->content_type) {
-        char *line = xasprintf("Content-Type: %s", req->content_type);
-
-        http_add_header(x, line);
-        free(line);
-    } else if (!req->upload_path && !req->download) {
-        /* curl would label a memory body as a form; say nothing instead. */
-        http_add_header(x, "Content-Type:");
-    }
-    if (req->extra_header)
-        http_add_header(x, req->extra_header);
-    /* curl adds "Expect: 100-continue" to large uploads; fal's signed
-     * URLs and the fake have no use for the extra round trip. */
-    http_add_header(x, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->headers);
-
-    if (req->upload_path) {
-        x->upload_left = req->upload_len;
-        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(c, CURLOPT_READFUNCTION, http_read);
-        curl_easy_setopt(c, CURLOPT_READDATA, x);
-        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
-                         (curl_off_t)req->upload_len);
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-    } else if (req->body || strcmp(req->method, "POST") == 0 ||
-               strcmp(req->method, "PUT") == 0) {
-        x->body = xstrndup(req->body ? req->body : "", req->body_len);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, x->body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                         (curl_off_t)strlen(x->body));
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-    } else if (strcmp(req->method, "GET") != 0) {
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-    }
+    http_set_options(x, req, loopback);
+    http_set_headers(x, req, may_auth);
+    http_set_body(x, req);
     if (curl_multi_add_handle(h->multi, c) != CURLM_OK) {
         curl_easy_cleanup(c);
         http_xfer_free(x);

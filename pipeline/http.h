@@ -1,7 +1,7 @@
 /*
  * http: many HTTP transfers at once from one thread, over libcurl's multi
- * interface.  The only file that includes curl.h; no curl type appears
- * here.
+ * interface.  The only module that includes curl.h (http.c, httpurl.c,
+ * httpint.h); no curl type appears here.
  *
  * A transfer is started with http_start() and finishes with exactly one
  * call of its done callback, from inside http_poll() or http_abort_all().

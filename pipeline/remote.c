@@ -1,8 +1,9 @@
 /*
- * remote: retrying fal calls and the upload and listing chains.
+ * remote: retrying fal calls, and the tally a chain of them keeps; the
+ * upload chain is remoteup.c, the listing chain remotelist.c.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "remote.h"
+#include "remoteint.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -12,12 +13,6 @@
 
 #include "fileid.h"
 #include "log.h"
-
-/* Clock skew allowance when searching the listing (fal-protocol.md 12). */
-#define REMOTE_FIND_SKEW_MS (2 * 60 * 1000)
-/* Times one upload may start again from a fresh signed URL: an expired
- * URL is renewed, a storage that refuses every fresh one is not. */
-#define REMOTE_MAX_REINIT 3
 
 struct remote_call {
     struct remote *r;
@@ -33,15 +28,6 @@ struct remote_call {
     int64_t due;
     remote_fn *done;
     void *arg;
-};
-
-struct remote {
-    struct falcfg cfg;
-    struct http *http;
-    struct remote_call *waiting;
-    int inflight;
-    int64_t retry_for_ms, base_ms, cap_ms;
-    unsigned seed;
 };
 
 struct remote *remote_new(const struct falcfg *cfg, struct dub_err *e)
@@ -256,392 +242,19 @@ void remote_free(struct remote *r)
 
 /* ==== Chains ============================================================ */
 
-/* What the calls of one chain met on the way, for its own result. */
-struct remote_tally {
-    int faults;
-    int64_t fault_ms;
-};
-
-static void remote_tally_add(struct remote_tally *t,
-                             const struct remote_result *r)
+void remote_tally_add(struct remote_tally *t,
+                      const struct remote_result *r)
 {
     t->faults += r->faults;
     t->fault_ms += r->fault_ms;
 }
 
-static struct remote_result remote_tally_result(const struct remote_tally *t,
-                                                const struct remote_result *last)
+struct remote_result remote_tally_result(const struct remote_tally *t,
+                                         const struct remote_result *last)
 {
     struct remote_result res = *last;
 
     res.faults = t->faults;
     res.fault_ms = t->fault_ms;
     return res;
-}
-
-/* ==== Upload: initiate, then one PUT or the multipart parts ============ */
-
-struct remote_up {
-    struct remote *r;
-    char *path, *ctype, *name;
-    int64_t size;
-    struct fileid want;         /* the file path must be ... */
-    int has_want;               /* ... when set */
-    char *upload_url, *file_url;
-    struct fal_part *parts;
-    int nparts, cur, reinits;
-    char **etags;
-    struct remote_tally tally;
-    remote_upload_fn *done;
-    void *arg;
-};
-
-static void remote_up_free(struct remote_up *u)
-{
-    int i;
-
-    for (i = 0; i < u->nparts; i++)
-        free(u->etags ? u->etags[i] : NULL);
-    free(u->etags);
-    free(u->parts);
-    free(u->upload_url);
-    free(u->file_url);
-    free(u->path);
-    free(u->ctype);
-    free(u->name);
-    free(u);
-}
-
-/* Ends the chain with res (its counts replaced by the chain's). */
-static void remote_up_end(struct remote_up *u, const struct remote_result *res)
-{
-    struct remote_result all = remote_tally_result(&u->tally, res);
-    struct dub_err copy;
-
-    if (res->verdict != FAL_OK && res->err) {
-        copy = *res->err;
-        dub_err_prefix(&copy, "upload of '%s'", u->path);
-        all.err = &copy;
-    }
-    u->done(u->arg, res->verdict == FAL_OK ? u->file_url : NULL, &all);
-    remote_up_free(u);
-}
-
-/* Ends the chain with a failure of its own making. */
-static void remote_up_fail(struct remote_up *u, enum fal_verdict v,
-                           const struct dub_err *e)
-{
-    struct remote_result res = {v, NULL, e, 0, 0};
-
-    remote_up_end(u, &res);
-}
-
-static void remote_up_part(struct remote_up *u);
-static void remote_up_initiate(struct remote_up *u);
-
-/* A signed URL that stopped working, or a 2xx reply the edge mangled:
- * starts over from a fresh URL, a bounded number of times; 0 when the
- * bound is reached. */
-static int remote_up_renew(struct remote_up *u)
-{
-    int i;
-
-    if (u->reinits >= REMOTE_MAX_REINIT)
-        return 0;
-    u->reinits++;
-    u->tally.faults++;
-    for (i = 0; i < u->nparts; i++) {
-        free(u->etags[i]);
-        u->etags[i] = NULL;
-    }
-    u->cur = 0;
-    free(u->upload_url);
-    free(u->file_url);
-    u->upload_url = u->file_url = NULL;
-    remote_up_initiate(u);
-    return 1;
-}
-
-static void remote_up_completed(void *arg, const struct remote_result *r)
-{
-    struct remote_up *u = arg;
-
-    remote_tally_add(&u->tally, r);
-    if (r->verdict != FAL_REINIT || !remote_up_renew(u))
-        remote_up_end(u, r);
-}
-
-static void remote_up_complete(struct remote_up *u)
-{
-    struct http_req req = {0};
-    struct dub_err e = {0};
-    char *url = fal_complete_url(u->upload_url);
-    char *body = fal_complete_body((const char *const *)u->etags, u->nparts);
-
-    req.method = "POST";
-    req.url = url;
-    req.content_type = "application/json";
-    req.body = body;
-    req.body_len = strlen(body);
-    if (remote_call(u->r, FAL_OP_UPLOAD, &req, remote_up_completed, u, &e) < 0)
-        remote_up_fail(u, FAL_FATAL, &e);
-    free(url);
-    free(body);
-}
-
-static void remote_up_put_done(void *arg, const struct remote_result *r)
-{
-    struct remote_up *u = arg;
-    struct dub_err pe = {0};
-    char *etag;
-
-    remote_tally_add(&u->tally, r);
-    if (r->verdict != FAL_OK) {
-        if (r->verdict != FAL_REINIT || !remote_up_renew(u))
-            remote_up_end(u, r);
-        return;
-    }
-    if (!u->nparts) {
-        remote_up_end(u, r);
-        return;
-    }
-    if (fal_parse_part(r->resp->body.data, r->resp->etag, &etag, &pe) < 0) {
-        if (!remote_up_renew(u))
-            remote_up_fail(u, FAL_FATAL, &pe);
-        return;
-    }
-    u->etags[u->cur++] = etag;
-    if (u->cur < u->nparts)
-        remote_up_part(u);
-    else
-        remote_up_complete(u);
-}
-
-static void remote_up_part(struct remote_up *u)
-{
-    struct http_req req = {0};
-    struct dub_err e = {0};
-    char *url = u->nparts ? fal_part_url(u->upload_url, u->cur + 1)
-                          : xstrdup(u->upload_url);
-
-    req.method = "PUT";
-    req.url = url;
-    req.upload_path = u->path;
-    req.upload_id = u->has_want ? &u->want : NULL;
-    if (u->nparts) {
-        req.upload_off = u->parts[u->cur].offset;
-        req.upload_len = u->parts[u->cur].length;
-    } else {
-        req.upload_len = u->size;
-        req.content_type = u->ctype;
-    }
-    if (remote_call(u->r, FAL_OP_UPLOAD, &req, remote_up_put_done, u, &e) < 0)
-        remote_up_fail(u, FAL_FATAL, &e);
-    free(url);
-}
-
-static void remote_up_initiated(void *arg, const struct remote_result *r)
-{
-    struct remote_up *u = arg;
-    struct dub_err pe = {0};
-
-    remote_tally_add(&u->tally, r);
-    if (r->verdict != FAL_OK) {
-        remote_up_end(u, r);
-        return;
-    }
-    if (fal_parse_initiate(r->resp->body.data, &u->upload_url, &u->file_url,
-                           &pe) < 0) {
-        if (!remote_up_renew(u))
-            remote_up_fail(u, FAL_FATAL, &pe);
-        return;
-    }
-    remote_up_part(u);
-}
-
-static void remote_up_initiate(struct remote_up *u)
-{
-    struct http_req req = {0};
-    struct dub_err e = {0};
-    char *url = fal_initiate_url(u->r->cfg.rest, u->nparts > 0);
-    char *body = fal_initiate_body(u->ctype, u->name);
-
-    req.method = "POST";
-    req.url = url;
-    req.auth = 1;
-    req.content_type = "application/json";
-    req.body = body;
-    req.body_len = strlen(body);
-    if (remote_call(u->r, FAL_OP_INITIATE, &req, remote_up_initiated, u,
-                    &e) < 0)
-        remote_up_fail(u, FAL_FATAL, &e);
-    free(url);
-    free(body);
-}
-
-void remote_upload(struct remote *r, const char *path,
-                   const struct fileid *want, const char *content_type,
-                   const char *file_name, remote_upload_fn *done, void *arg)
-{
-    struct remote_up *u = xcalloc(1, sizeof(*u));
-    struct dub_err e = {0};
-    FILE *f;
-
-    u->r = r;
-    u->path = xstrdup(path);
-    u->ctype = xstrdup(content_type);
-    u->name = xstrdup(file_name);
-    u->done = done;
-    u->arg = arg;
-    if (want) {
-        u->want = *want;
-        u->has_want = 1;
-    }
-    /* Its size from the file itself, checked as every PUT checks it. */
-    if (!(f = fileid_open(path, 0, want, &e))) {
-        remote_up_fail(u, FAL_FATAL, &e);
-        return;
-    }
-    fseeko(f, 0, SEEK_END);
-    u->size = ftello(f);
-    fclose(f);
-    if (u->size > FAL_MULTIPART_THRESHOLD) {
-        u->nparts = fal_parts(u->size, &u->parts);
-        u->etags = xcalloc((size_t)u->nparts, sizeof(*u->etags));
-    }
-    remote_up_initiate(u);
-}
-
-/* ==== The request listing, page by page ================================= */
-
-struct remote_ls {
-    struct remote *r;
-    char *endpoint;
-    int64_t since_ms, until_ms;
-    struct remote_tally tally;
-    remote_item_fn *each;
-    remote_fn *done;
-    void *arg;
-};
-
-static void remote_ls_page(struct remote_ls *l, const char *cursor);
-
-static void remote_ls_end(struct remote_ls *l, const struct remote_result *r)
-{
-    struct remote_result all = remote_tally_result(&l->tally, r);
-
-    l->done(l->arg, &all);
-    free(l->endpoint);
-    free(l);
-}
-
-static void remote_ls_reply(void *arg, const struct remote_result *r)
-{
-    struct remote_ls *l = arg;
-    struct fal_listing page;
-    struct dub_err pe = {0};
-    struct remote_result res = *r;
-    int i;
-
-    remote_tally_add(&l->tally, r);
-    if (r->verdict != FAL_OK) {
-        remote_ls_end(l, r);
-        return;
-    }
-    if (fal_parse_listing(r->resp->body.data, &page, &pe) < 0) {
-        /* A 2xx that does not parse is the edge mangling it: transient,
-         * and the caller asks again later. */
-        res.verdict = FAL_RETRY;
-        res.err = &pe;
-        remote_ls_end(l, &res);
-        return;
-    }
-    for (i = 0; i < page.n; i++) {
-        if (l->each(l->arg, &page.items[i])) {
-            fal_listing_release(&page);
-            remote_ls_end(l, r);
-            return;
-        }
-    }
-    if (page.has_more)
-        remote_ls_page(l, page.next_cursor);
-    else
-        remote_ls_end(l, r);
-    fal_listing_release(&page);
-}
-
-static void remote_ls_page(struct remote_ls *l, const char *cursor)
-{
-    struct http_req req = {0};
-    struct dub_err e = {0};
-    char *url = fal_listing_url(l->r->cfg.api, l->endpoint, l->since_ms,
-                                l->until_ms, cursor);
-
-    req.method = "GET";
-    req.url = url;
-    req.auth = 1;
-    if (remote_call(l->r, FAL_OP_LIST, &req, remote_ls_reply, l, &e) < 0) {
-        struct remote_result res = {FAL_FATAL, NULL, &e, 0, 0};
-
-        remote_ls_end(l, &res);
-    }
-    free(url);
-}
-
-void remote_list(struct remote *r, const char *endpoint, int64_t since_ms,
-                 int64_t until_ms, remote_item_fn *each, remote_fn *done,
-                 void *arg)
-{
-    struct remote_ls *l = xcalloc(1, sizeof(*l));
-
-    l->r = r;
-    l->endpoint = xstrdup(endpoint);
-    l->since_ms = since_ms - REMOTE_FIND_SKEW_MS;
-    l->until_ms = until_ms + REMOTE_FIND_SKEW_MS;
-    l->each = each;
-    l->done = done;
-    l->arg = arg;
-    remote_ls_page(l, NULL);
-}
-
-/* ==== Find one request in the listing =================================== */
-
-struct remote_fd {
-    char *payload;
-    char *found;
-    remote_find_fn *done;
-    void *arg;
-};
-
-static int remote_fd_item(void *arg, const struct fal_listed *item)
-{
-    struct remote_fd *f = arg;
-
-    if (!item->json_input || !fal_input_matches(f->payload, item->json_input))
-        return 0;
-    f->found = xstrdup(item->request_id);
-    return 1;
-}
-
-static void remote_fd_done(void *arg, const struct remote_result *r)
-{
-    struct remote_fd *f = arg;
-
-    f->done(f->arg, r->verdict != FAL_OK ? -1 : f->found ? 1 : 0, f->found,
-            r);
-    free(f->payload);
-    free(f->found);
-    free(f);
-}
-
-void remote_find(struct remote *r, const char *endpoint, const char *payload,
-                 int64_t since_ms, remote_find_fn *done, void *arg)
-{
-    struct remote_fd *f = xcalloc(1, sizeof(*f));
-
-    f->payload = xstrdup(payload);
-    f->done = done;
-    f->arg = arg;
-    remote_list(r, endpoint, since_ms, util_now_ms(), remote_fd_item,
-                remote_fd_done, f);
 }

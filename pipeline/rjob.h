@@ -4,7 +4,8 @@
  * each job in the run, the run itself, and the few functions every room
  * uses.  Internal to the runner:
  *
- *   runner.c    the loop: pools, timers, signals; load and resume; report
+ *   runner.c    the loop: pools, timers, signals; report
+ *   runload.c   each job's record loaded, resumed, queued
  *   local.c     probe facts, plan, conform, upload       NEW .. UPLOADED
  *   submit.c    submit, reconcile, adoption              .. SUBMITTING .. QUEUED
  *   poll.c      status polls and fal's logs              QUEUED, RUNNING
@@ -199,6 +200,11 @@ void fetch_step(struct rjob *j);     /* COMPLETED, DOWNLOADED */
 void fetch_follow(struct rjob *j);   /* a job served by its leader */
 
 /* recover.c: see recover.h for the lookup submit.c asks. */
+
+/* runload.c: each job's record loaded or made, and where it resumes;
+ * then every job queued where its next step will find it. */
+void runner_load(struct runner *run);
+void runner_queue(struct runner *run);
 
 /* progress.c */
 void progress_draw(struct runner *run, int final);
