@@ -46,7 +46,8 @@ MEDIA_LIBS := $(shell pkg-config --libs $(MEDIA_PKGS)) -lm
 endif
 
 WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
-       -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wno-unused-parameter
+       -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wno-unused-parameter \
+       -Werror=implicit-function-declaration
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -Ipipeline -Iprobe $(PKG_CFLAGS) \
              -MMD -MP

@@ -1,8 +1,8 @@
 /*
  * manifest: the batch description, YAML or CSV -> struct manifest.
  *
- * The only file that includes yaml.h.  The keys, their types and limits
- * are the table in schema.c.  Every problem is reported with file:line
+ * yamltree.c reads the YAML (the only file that includes yaml.h).  The
+ * keys, their types and limits are the table in schema.c.  Every problem is reported with file:line
  * (and :column for YAML) and the field, all at once, with a suggestion for
  * a misspelled key.  Paths come out resolved against the manifest's folder
  * and clean ("manifests/../out" is "out").  A file whose name ends in .csv

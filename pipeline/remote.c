@@ -5,10 +5,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "remoteint.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileid.h"
