@@ -267,7 +267,7 @@ static void fetch_download(struct rjob *j)
     int fd;
 
     free(j->part);
-    j->part = xasprintf("%s/%s.XXXXXX", j->run->workdir, j->mj->id);
+    j->part = xasprintf("%s/%s.part.XXXXXX", j->run->workdir, j->mj->id);
     fd = mkstemp(j->part);
     if (fd < 0 || !(j->fout = fdopen(fd, "wb"))) {
         if (fd >= 0)

@@ -72,11 +72,18 @@ void lock_release(int fd)
         close(fd);
 }
 
-/* A temporary util_tmp_open() names: "<name>.tmp." and 16 hex digits. */
+/* A temporary util_tmp_open() names ("<name>.tmp." and 16 hex digits),
+ * or a download's ("<id>.part." and mkstemp's 6 characters). */
 static int lock_is_tmp(const char *name)
 {
     size_t n = strlen(name), i;
 
+    if (n >= 13 && strncmp(name + n - 12, ".part.", 6) == 0) {
+        for (i = n - 6; i < n; i++)
+            if (!isalnum((unsigned char)name[i]))
+                return 0;
+        return 1;
+    }
     if (n < 22 || strncmp(name + n - 21, ".tmp.", 5) != 0)
         return 0;
     for (i = n - 16; i < n; i++)

@@ -15,9 +15,10 @@
  * to the other run's pid (0 when unknown) when the folder is busy, another
  * code on an error. */
 int lock_take(const char *output_dir, pid_t *holder, struct dub_err *e);
-/* With the lock held: removes the temporaries ("<name>.tmp.<16 hex>") a
- * run killed mid-write left in the results folder, its thumbs/ and audio/,
- * and .dubbatch/ and its work folder.  No run can be writing them now. */
+/* With the lock held: removes the temporaries ("<name>.tmp.<16 hex>", a
+ * download's "<id>.part.XXXXXX") a run killed mid-write left in the
+ * results folder, its thumbs/ and audio/, and .dubbatch/ and its work
+ * folder.  No run can be writing them now. */
 void lock_sweep(const char *output_dir);
 /* Releases the lock taken by lock_take. */
 void lock_release(int fd);

@@ -149,3 +149,23 @@ EOF2
     fi
     stat_is "... and nothing is submitted" 'sum(d["submissions"].values()) == 0'
 done
+
+# What a killed run left half-written is swept by the next one (which
+# holds the lock): temporaries beside the results and partial downloads;
+# a link with such a name is neither followed nor removed.
+sed 's/output_dir: out$/output_dir: out-sweep/' "$M/one.yaml" >"$M/sweep.yaml"
+mkdir -p "$M/out-sweep/.dubbatch/work"
+echo half >"$M/out-sweep/one.mp4.tmp.0123456789abcdef"
+echo half >"$M/out-sweep/.dubbatch/work/one.part.Ab12Cd"
+echo precious >"$T/victim-sweep"
+ln -s "$T/victim-sweep" "$M/out-sweep/two.mp4.tmp.fedcba9876543210"
+curl -s -X POST "$FAKE_URL/__reset" >/dev/null
+expect_exit "a run after a killed one ends done" 0 \
+    "$DUBBATCH" run --poll-interval 0.05 --media-jobs 2 "$M/sweep.yaml"
+[ ! -e "$M/out-sweep/one.mp4.tmp.0123456789abcdef" ] &&
+    [ ! -e "$M/out-sweep/.dubbatch/work/one.part.Ab12Cd" ] &&
+    pass "... and the temporaries a killed run left are gone" ||
+    fail "... and the temporaries a killed run left are gone" "$(ls -aR "$M/out-sweep" | head -20)"
+[ -L "$M/out-sweep/two.mp4.tmp.fedcba9876543210" ] && [ "$(cat "$T/victim-sweep")" = precious ] &&
+    pass "... while a link with such a name is left as it is" ||
+    fail "... while a link with such a name is left as it is"
