@@ -10,11 +10,12 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
 
-void fileid_from_stat(const struct stat *st, struct fileid *id)
+static void fileid_from_stat(const struct stat *st, struct fileid *id)
 {
     id->dev = (int64_t)st->st_dev;
     id->ino = (int64_t)st->st_ino;
@@ -33,22 +34,42 @@ int fileid_of(const char *path, struct fileid *id)
     return 0;
 }
 
-int fileid_same(const struct fileid *a, const struct fileid *b)
+static int fileid_changed(struct dub_err *e, const char *path,
+                          const char *how)
 {
-    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtime_ns == b->mtime_ns;
+    return dub_errf(e, DUB_EIO, "'%s' changed after it was probed (%s); run "
+                    "again to take it as it is now", path, how);
 }
 
-void fileid_describe(const struct fileid *a, const struct fileid *b,
-                     char *why, size_t len)
+/* 0 when now is want; else -1 with e saying how it differs. */
+static int fileid_compare(const char *path, const struct fileid *want,
+                          const struct fileid *now, struct dub_err *e)
 {
-    if (a->dev != b->dev || a->ino != b->ino)
-        snprintf(why, len, "it is another file now");
-    else if (a->size != b->size)
-        snprintf(why, len, "its size went from %lld to %lld bytes",
-                 (long long)a->size, (long long)b->size);
+    char how[96];
+
+    if (want->dev != now->dev || want->ino != now->ino)
+        snprintf(how, sizeof(how), "it is another file now");
+    else if (want->size != now->size)
+        snprintf(how, sizeof(how), "its size went from %lld to %lld bytes",
+                 (long long)want->size, (long long)now->size);
+    else if (want->mtime_ns != now->mtime_ns)
+        snprintf(how, sizeof(how), "it was modified");
     else
-        snprintf(why, len, "it was modified");
+        return 0;
+    return fileid_changed(e, path, how);
+}
+
+int fileid_check(const char *path, const struct fileid *want,
+                 struct dub_err *e)
+{
+    struct fileid now;
+    char how[96];
+
+    if (fileid_of(path, &now) < 0) {
+        snprintf(how, sizeof(how), "it cannot be read: %s", strerror(errno));
+        return fileid_changed(e, path, how);
+    }
+    return fileid_compare(path, want, &now, e);
 }
 
 FILE *fileid_open(const char *path, int64_t off, const struct fileid *want,
@@ -56,7 +77,6 @@ FILE *fileid_open(const char *path, int64_t off, const struct fileid *want,
 {
     struct fileid now;
     struct stat st;
-    char why[96];
     FILE *f;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
@@ -70,10 +90,7 @@ FILE *fileid_open(const char *path, int64_t off, const struct fileid *want,
         return NULL;
     }
     fileid_from_stat(&st, &now);
-    if (want && !fileid_same(want, &now)) {
-        fileid_describe(want, &now, why, sizeof(why));
-        dub_errf(e, DUB_EIO, "'%s' changed after it was probed (%s); run "
-                 "again to take it as it is now", path, why);
+    if (want && fileid_compare(path, want, &now, e) < 0) {
         close(fd);
         return NULL;
     }

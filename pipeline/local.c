@@ -6,8 +6,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "rjob.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,27 +39,6 @@ static const struct fileid *local_unchanged(const struct rjob *j, int k)
     const struct inputs_file *src = k ? j->ain : j->vin;
 
     return src && src->has_id && j->file[k] == src->path ? &src->id : NULL;
-}
-
-/* 1 with why when an input is no longer the file that was probed and
- * hashed: its plan and its name at fal speak of the file as it was. */
-static int local_changed(const struct inputs_file *src, char *why,
-                         size_t len)
-{
-    struct fileid now;
-    char how[96];
-
-    if (!src || !src->has_id)
-        return 0;
-    if (fileid_of(src->path, &now) < 0)
-        snprintf(how, sizeof(how), "it cannot be read: %s", strerror(errno));
-    else if (fileid_same(&src->id, &now))
-        return 0;
-    else
-        fileid_describe(&src->id, &now, how, sizeof(how));
-    snprintf(why, len, "'%s' changed after it was probed (%s); run again to "
-             "take it as it is now", src->path, how);
-    return 1;
 }
 
 static void local_prep_done(struct prep *p, void *arg)
@@ -101,11 +78,17 @@ static void local_plan(struct rjob *j)
         rjob_fail(j, JOB_REJECTED, why);
         return;
     }
-    for (k = 0; k < 2; k++)
-        if (local_changed(src[k], why, sizeof(why))) {
-            rjob_fail(j, JOB_FAILED, why);
+    /* An input that is no longer the file probed and hashed: its plan and
+     * its name at fal speak of the file as it was. */
+    for (k = 0; k < 2; k++) {
+        struct dub_err e = {0};
+
+        if (src[k] && src[k]->has_id &&
+            fileid_check(src[k]->path, &src[k]->id, &e) < 0) {
+            rjob_fail(j, JOB_FAILED, e.msg);
             return;
         }
+    }
     plan_make(run->lim, &j->mj->policy, &run->m->pricing, &j->vin->facts,
               j->ain ? &j->ain->facts : NULL, &j->plan);
     j->planned = 1;

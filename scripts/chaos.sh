@@ -77,8 +77,11 @@ while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 URL="http://127.0.0.1:$(cat "$T/port")"
 export FAL_KEY="chaos:secret" FAL_QUEUE_URL="$URL" FAL_REST_URL="$URL" FAL_API_URL="$URL"
 export DUBBATCH_TEST_BACKOFF_MS=20,400
+# exec: sent to the background, the function's subshell becomes the
+# runner, so $! is the runner itself (else a kill stops only the subshell
+# and the runner goes on); in the foreground it runs in ( ).
 run() {
-    "$DUBBATCH" run -q --poll-interval 0.05 --media-jobs 2 --retry-for 60s \
+    exec "$DUBBATCH" run -q --poll-interval 0.05 --media-jobs 2 --retry-for 60s \
         "$T/m/chaos.yaml" >>"$T/runs.log" 2>&1
 }
 
@@ -89,10 +92,7 @@ r = random.Random(int(sys.argv[1]))
 print(' '.join('%.2f' % r.uniform(0.3, 2.5 + int(sys.argv[2]) / 12) for _ in range(int(sys.argv[3]))))" \
     "$SEED" "$JOBS" "$KILLS")
 for delay in $kills; do
-    # exec: $! must be the runner itself; a function sent to the
-    # background is a subshell, and killing it leaves the runner going.
-    (exec "$DUBBATCH" run -q --poll-interval 0.05 --media-jobs 2 \
-        --retry-for 60s "$T/m/chaos.yaml" >>"$T/runs.log" 2>&1) &
+    run &
     pid=$!
     sleep "$delay"
     kill -9 "$pid" 2>/dev/null
@@ -102,7 +102,7 @@ done
 runs=0
 rc=4
 while [ "$rc" -eq 4 ] && [ $runs -lt 10 ]; do
-    run
+    (run)
     rc=$?
     runs=$((runs + 1))
 done
