@@ -23,6 +23,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -1027,6 +1028,9 @@ def main():
             f.write("%d\n" % port)
         os.replace(args.port_file + ".tmp", args.port_file)
     print("fakefal listening on http://%s:%d" % (args.host, port), flush=True)
+    # Tests stop the fake with SIGTERM: without this its storage (every
+    # upload and result, megabytes a test) stayed behind in /tmp.
+    signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(0))
     try:
         srv.serve_forever()
     except KeyboardInterrupt:
